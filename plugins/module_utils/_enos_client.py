@@ -1,0 +1,146 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) iotpki.certificates contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""EnOS connect-service client: APIM access token, signed calls, the ``{code,msg,requestId,data}`` envelope.
+
+One token is fetched per client (one per module run) and reused; an expired-token answer (HTTP 401,
+or HTTP 200 with ``code``/``status`` 1203) fetches exactly one new token and repeats the request once.
+Business errors arrive as HTTP 200 with a non-zero ``code`` and become ``ApiError`` like any other.
+
+Note that this module util is PRIVATE to the collection. It can have breaking changes at any time.
+"""
+
+from __future__ import annotations
+
+import json
+import typing as t
+from urllib.parse import quote, urlencode
+
+from ansible_collections.iotpki.certificates.plugins.module_utils._errors import ApiError, InputError
+from ansible_collections.iotpki.certificates.plugins.module_utils._http import HttpClient
+from ansible_collections.iotpki.certificates.plugins.module_utils import _enos_signer as signer
+
+PLATFORM = "EnOS"
+TOKEN_PATH = "/apim-token-service/v2.0/token/get"
+CERTIFICATES_PATH = "/connect-service/v2.0/certificates"
+TOKEN_EXPIRED = 1203
+
+
+def device_query(asset_id: t.Optional[str] = None, product_key: t.Optional[str] = None, device_key: t.Optional[str] = None) -> t.List[t.Tuple[str, str]]:
+    """The device part of the query: ``assetId``, or ``productKey`` + ``deviceKey`` (exactly one way)."""
+    if asset_id and (product_key or device_key):
+        raise InputError("select the EnOS device one way: asset_id, or product_key with device_key, not both")
+    if asset_id:
+        return [("assetId", asset_id)]
+    if product_key and device_key:
+        return [("productKey", product_key), ("deviceKey", device_key)]
+    if product_key or device_key:
+        raise InputError("product_key and device_key go together: give both, or asset_id instead")
+    raise InputError("select the EnOS device: asset_id, or product_key with device_key")
+
+
+def describe_device(query: t.Sequence[t.Tuple[str, str]]) -> str:
+    """``asset_id=...`` or ``product_key=.../device_key=...`` for messages."""
+    names = {"assetId": "asset_id", "productKey": "product_key", "deviceKey": "device_key"}
+    return "/".join("%s=%s" % (names.get(key, key), value) for key, value in query)
+
+
+class EnosClient:
+    """Token-authenticated calls to one EnOS API gateway and organization."""
+
+    def __init__(self, params: t.Mapping[str, t.Any], warn: t.Optional[t.Callable[[str], None]] = None) -> None:
+        url = (params.get("gateway_url") or "").strip()
+        if not url.startswith(("http://", "https://")):
+            url = "https://" + url
+        self.app_key = params["access_key"]
+        self.app_secret = params["secret_key"]
+        self.org_id = params["org_id"]
+        self.http = HttpClient(
+            PLATFORM,
+            url,
+            validate_certs=params.get("validate_certs", True),
+            ca_path=params.get("ca_path"),
+            timeout=params.get("timeout") or 30.0,
+            retries=params.get("retries", 3),
+            warn=warn,
+        )
+        self._token: t.Optional[str] = None
+        self.token_requests = 0
+
+    # -- token -------------------------------------------------------------------------------------
+
+    def token(self) -> str:
+        """The access token of this run, fetched on first use."""
+        if self._token is None:
+            self._token = self._fetch_token()
+        return self._token
+
+    def _fetch_token(self) -> str:
+        stamp = signer.timestamp_ms()
+        body = {"appKey": self.app_key, "encryption": signer.token_encryption(self.app_key, stamp, self.app_secret), "timestamp": stamp}
+        payload = json.dumps(body, separators=(",", ":")).encode("utf-8")
+        self.token_requests += 1
+        # Asking for a token changes nothing on the platform: safe to retry like a read.
+        response, data = self.http.request_json("POST", TOKEN_PATH, "", payload, self._json_headers(), None, idempotent=True)
+        url = self.http.base_url + TOKEN_PATH
+        if not isinstance(data, dict):
+            raise ApiError(PLATFORM, "POST", url, "token service answered without a JSON object", http_status=response.status)
+        status = data.get("status", data.get("code"))
+        token = (data.get("data") or {}).get("accessToken") if isinstance(data.get("data"), dict) else None
+        if status not in (0, "0") or not token:
+            message = data.get("msg") or "no access token in the answer"
+            raise ApiError(PLATFORM, "POST", url, "cannot get an access token: %s" % message, http_status=response.status, code=status, request_id=data.get("requestId"))
+        return token
+
+    @staticmethod
+    def _json_headers() -> t.Dict[str, str]:
+        return {"Content-Type": "application/json;charset=UTF-8"}
+
+    # -- business calls ----------------------------------------------------------------------------
+
+    def certificates(self, action: str, device: t.Sequence[t.Tuple[str, str]], body: t.Optional[t.Mapping[str, t.Any]] = None) -> t.Any:
+        """Call ``/connect-service/v2.0/certificates?action=...`` for a device; return ``data``.
+
+        ``list`` is a GET without a body; every other action is a POST with a JSON body.
+        """
+        query = [("action", action), ("orgId", self.org_id)] + list(device)
+        method = "GET" if action == "list" else "POST"
+        return self.call(method, CERTIFICATES_PATH, query, body)
+
+    def call(self, method: str, path: str, query: t.Sequence[t.Tuple[str, str]], body: t.Optional[t.Mapping[str, t.Any]] = None) -> t.Any:
+        payload = json.dumps(body, separators=(",", ":")).encode("utf-8") if body is not None else b""
+        query_string = urlencode(list(query), quote_via=quote)
+        url = "%s%s?%s" % (self.http.base_url, path, query_string)
+        renewed = False
+        while True:
+            token = self.token()
+
+            def sign(_method: str, _path: str, _query: str, _headers: t.Dict[str, str], data: bytes, token: str = token) -> t.Dict[str, str]:
+                stamp = signer.timestamp_ms()
+                return {
+                    "apim-accesstoken": token,
+                    "apim-timestamp": str(stamp),
+                    "apim-signature": signer.request_signature(token, query, data, stamp, self.app_secret),
+                }
+
+            try:
+                response, data = self.http.request_json(method, path, query_string, payload, self._json_headers(), sign)
+            except ApiError as error:
+                if error.http_status == 401 and not renewed:
+                    self._token, renewed = None, True
+                    continue
+                raise
+            envelope = data if isinstance(data, dict) else {}
+            code = envelope.get("code", envelope.get("status"))
+            if code in (TOKEN_EXPIRED, str(TOKEN_EXPIRED)) and not renewed:
+                self._token, renewed = None, True
+                continue
+            if not isinstance(data, dict) or code is None:
+                raise ApiError(PLATFORM, method, url, "answer is not an EnOS envelope ({code, msg, requestId, data})", http_status=response.status)
+            if code not in (0, "0"):
+                raise ApiError(
+                    PLATFORM, method, url, str(envelope.get("msg") or "no message").strip(),
+                    http_status=response.status, code=code, request_id=envelope.get("requestId"),
+                )
+            return envelope.get("data")

@@ -1,0 +1,275 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) iotpki.certificates contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The one HTTP client of the collection.
+
+A ``requests.Session`` with keep-alive, timeouts, TLS verification (``ca_path``), proxies from the
+environment and the retry policy of ``_retry``. Every failure leaves it as an ``ApiError``.
+The platform clients give it a ``sign`` callable that builds fresh authentication headers for each
+attempt, so a retried request carries a new timestamp and signature.
+
+Note that this module util is PRIVATE to the collection. It can have breaking changes at any time.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import typing as t
+
+from ansible_collections.iotpki.certificates.plugins.module_utils._errors import ApiError
+from ansible_collections.iotpki.certificates.plugins.module_utils import _retry
+from ansible_collections.iotpki.certificates.plugins.module_utils._version import USER_AGENT
+
+try:
+    import requests
+    from requests import exceptions as requests_exceptions
+except ImportError:  # pragma: no cover - reported by the module glue with missing_required_lib
+    requests = None  # type: ignore[assignment]
+    requests_exceptions = None  # type: ignore[assignment]
+    HAS_REQUESTS = False
+else:
+    HAS_REQUESTS = True
+
+# sign(method, path, query_string, headers, body) -> headers to add for this attempt
+Signer = t.Callable[[str, str, str, t.Dict[str, str], bytes], t.Dict[str, str]]
+
+
+class Response:
+    """An HTTP answer, with its JSON body decoded on demand."""
+
+    def __init__(self, status: int, headers: t.Mapping[str, str], body: bytes) -> None:
+        self.status = status
+        self.headers = headers
+        self.body = body
+
+    @property
+    def request_id(self) -> t.Optional[str]:
+        return self.headers.get("X-Request-Id") or self.headers.get("x-request-id")
+
+    def json(self) -> t.Any:
+        """The decoded body; ValueError when it is not JSON."""
+        if not self.body:
+            return None
+        return json.loads(self.body.decode("utf-8"))
+
+
+_ERROR_KEYS = (("error_code", "error_msg"), ("errorCode", "errorMsg"), ("code", "msg"), ("code", "message"), ("status", "msg"))
+_TITLE_RE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+_TAG_RE = re.compile(r"<[^>]+>")
+
+
+def describe_body(response: Response) -> t.Tuple[t.Optional[t.Union[str, int]], str, t.Optional[str]]:
+    """(code, message, request id) from an error answer of either platform, whatever its shape."""
+    request_id = response.request_id
+    try:
+        data = response.json()
+    except ValueError:
+        data = None
+    if isinstance(data, dict):
+        request_id = request_id or data.get("request_id") or data.get("requestId")
+        for code_key, msg_key in _ERROR_KEYS:
+            if code_key in data or msg_key in data:
+                code = data.get(code_key)
+                message = data.get(msg_key) or data.get("message") or ""
+                return code, str(message).strip() or "no message", request_id
+        return None, "unexpected error body: %s" % _short(json.dumps(data, sort_keys=True)), request_id
+    return None, _describe_text(response), request_id
+
+
+def _describe_text(response: Response) -> str:
+    text = response.body.decode("utf-8", "replace")
+    content_type = response.headers.get("Content-Type", "unknown content type")
+    if not text.strip():
+        return "empty body"
+    match = _TITLE_RE.search(text)
+    summary = match.group(1) if match else _TAG_RE.sub(" ", text)
+    return "non-JSON body (%s): %s" % (content_type.split(";")[0], _short(summary))
+
+
+def _short(text: str, limit: int = 200) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+class HttpClient:
+    """Sends requests to one platform base URL with the shared retry and error policy."""
+
+    def __init__(
+        self,
+        platform: str,
+        base_url: str,
+        validate_certs: bool = True,
+        ca_path: t.Optional[str] = None,
+        timeout: float = 30.0,
+        retries: int = 3,
+        warn: t.Optional[t.Callable[[str], None]] = None,
+        sleep: t.Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.platform = platform
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.retries = max(0, retries)
+        self.warn = warn or (lambda message: None)
+        self.sleep = sleep
+        self.request_count = 0
+        self.session = requests.Session()
+        self.session.headers["User-Agent"] = USER_AGENT
+        if not validate_certs:
+            self.session.verify = False
+            self._silence_insecure_warning()
+        elif ca_path:
+            self.session.verify = ca_path
+
+    @staticmethod
+    def _silence_insecure_warning() -> None:
+        # The modules warn once through Ansible; urllib3's own warning per request is noise.
+        try:
+            import urllib3
+
+            urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
+        except (ImportError, AttributeError):  # pragma: no cover
+            pass
+
+    @property
+    def host(self) -> str:
+        """Host and port as sent in the Host header (the port only when not the default)."""
+        scheme, rest = self.base_url.split("://", 1)
+        netloc = rest.split("/", 1)[0]
+        default_port = ":443" if scheme == "https" else ":80"
+        return netloc[: -len(default_port)] if netloc.endswith(default_port) else netloc
+
+    @property
+    def base_path(self) -> str:
+        rest = self.base_url.split("://", 1)[1]
+        return "/" + rest.split("/", 1)[1] if "/" in rest else ""
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        query: str = "",
+        body: t.Optional[bytes] = None,
+        headers: t.Optional[t.Dict[str, str]] = None,
+        sign: t.Optional[Signer] = None,
+        idempotent: t.Optional[bool] = None,
+    ) -> Response:
+        """Send one logical request; retry it as the policy allows; return a 2xx answer.
+
+        ``path`` is appended to the base URL and ``query`` (already encoded) is sent as is, so the
+        signer signs exactly the bytes on the wire. Raises ApiError otherwise.
+        """
+        method = method.upper()
+        if idempotent is None:
+            idempotent = method != "POST"
+        full_path = self.base_path + path
+        url = "%s%s%s" % (self.base_url, path, "?" + query if query else "")
+        payload = body or b""
+        attempt = 0
+        while True:
+            attempt += 1
+            send_headers = dict(headers or {})
+            send_headers["Host"] = self.host
+            if sign is not None:
+                send_headers.update(sign(method, full_path, query, send_headers, payload))
+            self.request_count += 1
+            try:
+                raw = self.session.request(method, url, data=payload or None, headers=send_headers, timeout=(self.timeout, self.timeout), allow_redirects=False)
+            except requests_exceptions.RequestException as exc:  # type: ignore[union-attr]
+                failure, reason = self._classify(exc)
+                error = ApiError(self.platform, method, url, reason, retryable=failure != "tls", attempts=attempt)
+                if failure == "tls" or attempt > self.retries or not _retry.should_retry(idempotent, failure=failure):
+                    raise error from None
+                self._pause(method, full_path, reason, attempt, None)
+                continue
+            response = Response(raw.status_code, raw.headers, raw.content)
+            if 200 <= response.status < 300:
+                return response
+            retryable = _retry.status_is_retryable(response.status)
+            if attempt <= self.retries and _retry.should_retry(idempotent, status=response.status):
+                retry_after = _retry.parse_retry_after(response.headers.get("Retry-After"))
+                self._pause(method, full_path, "HTTP %d" % response.status, attempt, retry_after)
+                continue
+            code, message, request_id = describe_body(response)
+            raise ApiError(self.platform, method, url, message, http_status=response.status, code=code, request_id=request_id, retryable=retryable, attempts=attempt)
+
+    def request_json(
+        self,
+        method: str,
+        path: str,
+        query: str = "",
+        body: t.Optional[bytes] = None,
+        headers: t.Optional[t.Dict[str, str]] = None,
+        sign: t.Optional[Signer] = None,
+        idempotent: t.Optional[bool] = None,
+    ) -> t.Tuple[Response, t.Any]:
+        """``request`` plus the decoded JSON body (None when empty); an unreadable body is an ApiError."""
+        response = self.request(method, path, query, body, headers, sign, idempotent)
+        try:
+            return response, response.json()
+        except ValueError:
+            url = "%s%s%s" % (self.base_url, path, "?" + query if query else "")
+            raise ApiError(
+                self.platform, method, url, "answer is not valid JSON: %s" % _describe_text(response),
+                http_status=response.status, request_id=response.request_id,
+            ) from None
+
+    def _pause(self, method: str, path: str, reason: str, attempt: int, retry_after: t.Optional[float]) -> None:
+        delay = _retry.wait_before_retry(attempt, retry_after)
+        self.warn("%s %s %s: %s; retrying in %.1f s (retry %d of %d)" % (self.platform, method, path, reason, delay, attempt, self.retries))
+        self.sleep(delay)
+
+    def _classify(self, exc: Exception) -> t.Tuple[str, str]:
+        """('connect' | 'send' | 'tls', readable reason) for a request that got no answer."""
+        if isinstance(exc, requests_exceptions.SSLError):  # type: ignore[union-attr]
+            return "tls", (
+                "TLS verification failed (%s); set ca_path to the CA bundle of the endpoint's certificate, "
+                "or validate_certs=false to skip verification (not recommended)" % _short(_root_reason(exc), 160)
+            )
+        if isinstance(exc, requests_exceptions.ConnectTimeout):  # type: ignore[union-attr]
+            return _retry.CONNECT_ERROR, "connection timed out after %.0f s" % self.timeout
+        if isinstance(exc, requests_exceptions.ReadTimeout):  # type: ignore[union-attr]
+            return _retry.SEND_ERROR, "no answer within %.0f s (read timeout)" % self.timeout
+        if isinstance(exc, requests_exceptions.ConnectionError) and _is_connect_failure(exc):  # type: ignore[union-attr]
+            return _retry.CONNECT_ERROR, "cannot connect: %s" % _short(_root_reason(exc), 160)
+        return _retry.SEND_ERROR, "connection lost before an answer: %s" % _short(_root_reason(exc), 160)
+
+    def close(self) -> None:
+        self.session.close()
+
+
+def _is_connect_failure(exc: Exception) -> bool:
+    """True when the error chain shows the TCP connection was never made."""
+    seen = 0
+    current: t.Optional[BaseException] = exc
+    while current is not None and seen < 10:
+        name = type(current).__name__
+        if name in ("NewConnectionError", "ConnectTimeoutError", "NameResolutionError") or isinstance(current, ConnectionRefusedError):
+            return True
+        for arg in getattr(current, "args", ()):
+            if isinstance(arg, BaseException):
+                inner = type(arg).__name__
+                if inner in ("NewConnectionError", "ConnectTimeoutError", "NameResolutionError") or isinstance(arg, ConnectionRefusedError):
+                    return True
+        current = getattr(current, "reason", None) or current.__cause__ or current.__context__
+        seen += 1
+    return False
+
+
+def _root_reason(exc: Exception) -> str:
+    """The innermost readable reason of a requests/urllib3 error chain."""
+    current: t.Optional[BaseException] = exc
+    text = str(exc)
+    for _dummy in range(10):
+        if current is None:
+            break
+        if str(current):
+            text = str(current)
+        nxt = getattr(current, "reason", None)
+        if not isinstance(nxt, BaseException):
+            args = [arg for arg in getattr(current, "args", ()) if isinstance(arg, BaseException)]
+            nxt = args[0] if args else None
+        current = nxt
+    return re.sub(r"<[^>]*object at 0x[0-9a-f]+>:?\s*", "", text)

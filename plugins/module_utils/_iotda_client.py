@@ -1,0 +1,136 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) iotpki.certificates contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""IoTDA v5 client: authentication (IAM token, standard or derived AK/SK) over the shared HTTP client.
+
+Paths given to this client are relative to ``/v5/iot/{project_id}``.
+
+Note that this module util is PRIVATE to the collection. It can have breaking changes at any time.
+"""
+
+from __future__ import annotations
+
+import json
+import typing as t
+from urllib.parse import quote
+
+from ansible_collections.iotpki.certificates.plugins.module_utils._errors import InputError
+from ansible_collections.iotpki.certificates.plugins.module_utils._http import HttpClient
+from ansible_collections.iotpki.certificates.plugins.module_utils import _iotda_signer as signer
+from ansible_collections.iotpki.certificates.plugins.module_utils._paging import PageResult, collect_pages
+
+PLATFORM = "IoTDA"
+
+
+def path_param(value: str) -> str:
+    """A path parameter, encoded the way the SDK does (``dc:1`` -> ``dc%3A1``)."""
+    return quote(str(value), safe="")
+
+
+class IotdaClient:
+    """Signed calls to one IoTDA endpoint and project."""
+
+    def __init__(self, params: t.Mapping[str, t.Any], warn: t.Optional[t.Callable[[str], None]] = None) -> None:
+        endpoint = (params.get("endpoint") or "").strip()
+        if not endpoint.startswith(("http://", "https://")):
+            endpoint = "https://" + endpoint
+        self.project_id = params["project_id"]
+        self.instance_id = params.get("instance_id")
+        self.auth_token = params.get("auth_token")
+        self.access_key = params.get("access_key")
+        self.secret_key = params.get("secret_key")
+        self.security_token = params.get("security_token")
+        if not self.auth_token and not (self.access_key and self.secret_key):
+            raise InputError("IoTDA credentials missing: set access_key and secret_key (AK/SK signing) or auth_token (IAM token)")
+        self.http = HttpClient(
+            PLATFORM,
+            endpoint,
+            validate_certs=params.get("validate_certs", True),
+            ca_path=params.get("ca_path"),
+            timeout=params.get("timeout") or 30.0,
+            retries=params.get("retries", 3),
+            warn=warn,
+        )
+        host = self.http.host.split(":")[0]
+        signing = params.get("signing") or "auto"
+        self.derived = signing == "derived" or (signing == "auto" and signer.uses_derived_signing(host))
+        self.region = params.get("region") or signer.region_from_host(host)
+        if not self.auth_token and self.derived and not self.region:
+            raise InputError(
+                "IoTDA derived signing (V11-HMAC-SHA256) needs the region: set region (or IOTDA_REGION), "
+                "or signing=standard for a shared iotda.<region>.myhuaweicloud.com endpoint"
+            )
+        self.prefix = "/v5/iot/%s" % path_param(self.project_id)
+
+    @property
+    def auth_mode(self) -> str:
+        if self.auth_token:
+            return "token"
+        return "derived" if self.derived else "standard"
+
+    def _headers(self) -> t.Dict[str, str]:
+        headers = {"Content-Type": "application/json", "X-Project-Id": self.project_id}
+        if self.instance_id:
+            headers["Instance-Id"] = self.instance_id
+        if self.auth_token:
+            headers["X-Auth-Token"] = self.auth_token
+        elif self.security_token:
+            headers["X-Security-Token"] = self.security_token
+        return headers
+
+    def _sign(self, method: str, path: str, query: str, headers: t.Dict[str, str], body: bytes) -> t.Dict[str, str]:
+        if self.auth_token:
+            return {}
+        date = signer.sdk_date()
+        signed = dict(headers, **{"X-Sdk-Date": date})
+        region = self.region if self.derived else None
+        return {
+            "X-Sdk-Date": date,
+            "Authorization": signer.authorization(method, path, query, signed, body, self.access_key, self.secret_key, region),
+        }
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        query: t.Optional[t.Iterable[t.Tuple[str, t.Any]]] = None,
+        body: t.Any = None,
+        idempotent: t.Optional[bool] = None,
+    ) -> t.Any:
+        """Call ``/v5/iot/{project_id}`` + ``path``; return the decoded JSON body (None when empty)."""
+        query_string = signer.canonical_query((k, v) for k, v in (query or []) if v is not None)
+        payload = json.dumps(body, separators=(",", ":")).encode("utf-8") if body is not None else b""
+        dummy, data = self.http.request_json(method, self.prefix + path, query_string, payload, self._headers(), self._sign, idempotent)
+        return data
+
+    def get(self, path: str, query: t.Optional[t.Iterable[t.Tuple[str, t.Any]]] = None) -> t.Any:
+        return self.request("GET", path, query)
+
+    def list_all(
+        self,
+        path: str,
+        items_key: str,
+        query: t.Optional[t.Iterable[t.Tuple[str, t.Any]]] = None,
+        max_results: t.Optional[int] = None,
+    ) -> PageResult:
+        """Every record of a GET list call, following ``page.marker`` at 50 per request."""
+        base = [(k, v) for k, v in (query or []) if v is not None]
+
+        def fetch(limit: int, marker: t.Optional[str]) -> t.Mapping[str, t.Any]:
+            page_query = base + [("limit", limit)] + ([("marker", marker)] if marker else [])
+            return self.get(path, page_query) or {}
+
+        return collect_pages(fetch, items_key, max_results)
+
+    def list_all_by_post(self, path: str, items_key: str, max_results: t.Optional[int] = None) -> PageResult:
+        """Every record of a list call that takes its paging in a POST body (list-device)."""
+
+        def fetch(limit: int, marker: t.Optional[str]) -> t.Mapping[str, t.Any]:
+            body: t.Dict[str, t.Any] = {"limit": limit}
+            if marker:
+                body["marker"] = marker
+            return self.request("POST", path, body=body, idempotent=True) or {}
+
+        return collect_pages(fetch, items_key, max_results)
+

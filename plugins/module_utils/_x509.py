@@ -14,10 +14,18 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import re
 import typing as t
 
 from ansible_collections.iotpki.certificates.plugins.module_utils._errors import InputError
+# Re-exported: the cryptography-free helpers live in _x509_text so that read-only plugins can use them cheaply.
+from ansible_collections.iotpki.certificates.plugins.module_utils._x509_text import (  # noqa: F401  # pylint: disable=unused-import
+    IOTDA_DATE,
+    days_until,
+    iotda_date,
+    iso_utc,
+    normalize_fingerprint,
+    parse_iotda_date,
+)
 
 try:
     from cryptography import x509
@@ -29,8 +37,6 @@ except ImportError:  # pragma: no cover - reported with missing_required_lib
 else:
     HAS_CRYPTOGRAPHY = True
 
-IOTDA_DATE = "%Y%m%dT%H%M%SZ"
-_HEX_RE = re.compile(r"^[0-9A-F]+$")
 
 
 class CertificateInfo:
@@ -124,40 +130,3 @@ def verification_certificate(ca: CertificateInfo, ca_key: t.Any, verify_code: st
     if not isinstance(ca_key, (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey, ed25519.Ed25519PrivateKey, ed448.Ed448PrivateKey)):
         raise InputError("private_key type is not supported for signing the verification certificate")
     return builder.sign(ca_key, algorithm).public_bytes(serialization.Encoding.PEM).decode("ascii")
-
-
-def normalize_fingerprint(value: str) -> str:
-    """Uppercase hex without separators; InputError unless it is a SHA-1 (40) or SHA-256 (64) digest."""
-    text = re.sub(r"[\s:]", "", value or "").upper()
-    if not _HEX_RE.match(text) or len(text) not in (40, 64):
-        raise InputError("fingerprint must be a SHA-256 (64 hex digits) or SHA-1 (40 hex digits) value, colons allowed; got %d characters" % len(text))
-    return text
-
-
-def iotda_date(value: datetime.datetime) -> str:
-    """``yyyyMMdd'T'HHmmss'Z'``, the IoTDA date format."""
-    return value.astimezone(datetime.timezone.utc).strftime(IOTDA_DATE)
-
-
-def parse_iotda_date(value: t.Optional[str]) -> t.Optional[datetime.datetime]:
-    if not value:
-        return None
-    try:
-        return datetime.datetime.strptime(value, IOTDA_DATE).replace(tzinfo=datetime.timezone.utc)
-    except ValueError:
-        return None
-
-
-def iso_utc(value: t.Optional[datetime.datetime]) -> t.Optional[str]:
-    """ISO 8601 UTC with a ``Z``, e.g. ``2026-01-31T12:00:00Z``."""
-    if value is None:
-        return None
-    return value.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def days_until(value: t.Optional[datetime.datetime], now: t.Optional[datetime.datetime] = None) -> t.Optional[int]:
-    """Whole days from now until ``value`` (negative once past), rounded down."""
-    if value is None:
-        return None
-    now = now or datetime.datetime.now(datetime.timezone.utc)
-    return int((value - now).total_seconds() // 86400)

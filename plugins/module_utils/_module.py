@@ -25,9 +25,13 @@ Story = t.Callable[[AnsibleModule, t.Any], t.Dict[str, t.Any]]
 
 
 class ModuleFailure(Exception):
-    """Raised by a story to fail with extra return values (for example the object it did create)."""
+    """Raised by a story to fail with extra return values (for example the object it did create).
 
-    def __init__(self, error: Exception, **result: t.Any) -> None:
+    ``error`` is positional-only, so that ``error=`` can be one of the extra return values (a custom
+    ``msg`` with the ``error`` fields of an ApiError).
+    """
+
+    def __init__(self, error: Exception, /, **result: t.Any) -> None:
         super().__init__(str(error))
         self.error = error
         self.result = result
@@ -60,7 +64,7 @@ def make_client(platform: str, module: AnsibleModule) -> t.Any:
         module.fail_json(msg=str(error))
 
 
-def fail(module: AnsibleModule, error: Exception, **result: t.Any) -> None:
+def fail(module: AnsibleModule, error: Exception, /, **result: t.Any) -> None:
     """Fail with the collection's one shape: ``msg``, plus ``error`` for API and network failures."""
     if isinstance(error, ApiError):
         module.fail_json(msg=str(error), error=error.to_dict(), **result)

@@ -67,3 +67,21 @@ notes:
   - Authentication is the APIM access-token flow. One token is requested per module run and reused; an expired-token
     answer fetches a new token once and repeats the request once.
 """
+
+    # Device selection of the EnOS certificate modules (checked before any request).
+    DEVICE = r"""
+options:
+  asset_id:
+    description:
+      - Asset ID of the device.
+      - Select the device either with O(asset_id), or with O(product_key) and O(device_key); exactly one way.
+    type: str
+  product_key:
+    description:
+      - Product key of the device, together with O(device_key).
+    type: str
+  device_key:
+    description:
+      - Device key of the device, together with O(product_key). This is the device's identifier, not a secret.
+    type: str
+"""

@@ -1,0 +1,153 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) iotpki.certificates contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""EnOS certificate records as the modules show them, and what the two EnOS modules share.
+
+The list API answers ``certSN`` as a string, ``certStatus`` as 0/1/2, dates as epoch milliseconds
+(``effetiveDate`` in every sample, ``effectiveDate`` in later tables) and the revocation reason as
+text such as ``KEY COMPROMISE``. ``normalise`` turns one record into the documented view: snake_case
+keys, an integer serial, status names, ISO 8601 UTC dates, reasons by the modules' option names.
+
+Note that this module util is PRIVATE to the collection. It can have breaking changes at any time.
+"""
+
+from __future__ import annotations
+
+import datetime
+import typing as t
+
+from ansible_collections.iotpki.certificates.plugins.module_utils._enos_client import describe_device, device_query
+from ansible_collections.iotpki.certificates.plugins.module_utils._errors import InputError
+from ansible_collections.iotpki.certificates.plugins.module_utils._x509_text import days_until, iso_utc
+
+# RFC 5280 CRLReason numbers that EnOS accepts, by the modules' option names.
+REASONS: t.Dict[str, int] = {
+    "unspecified": 0,
+    "key_compromise": 1,
+    "affiliation_changed": 3,
+    "superseded": 4,
+    "cessation_of_operation": 5,
+    "certificate_hold": 6,
+    "privilege_withdrawn": 9,
+}
+REASON_NAMES: t.Dict[int, str] = {number: name for name, number in REASONS.items()}
+
+STATUSES: t.Dict[int, str] = {0: "valid", 1: "revoked", 2: "expired"}
+STATUS_CHOICES = ["valid", "revoked", "expired"]
+
+
+def device_argument_spec(**options: t.Dict[str, t.Any]) -> t.Dict[str, t.Dict[str, t.Any]]:
+    """Device selection options of both EnOS modules, plus the module's own ``options``.
+
+    The combination is checked by ``device_selection`` (before any request), not by the argument spec,
+    so that both modules give the same messages as the client.
+    """
+    spec: t.Dict[str, t.Dict[str, t.Any]] = {
+        "asset_id": {"type": "str"},
+        "product_key": {"type": "str", "no_log": False},
+        "device_key": {"type": "str", "no_log": False},
+    }
+    spec.update(options)
+    return spec
+
+
+def device_selection(params: t.Mapping[str, t.Any]) -> t.List[t.Tuple[str, str]]:
+    """The device query for the module's options; InputError unless exactly one way is given."""
+    return device_query(asset_id=params.get("asset_id"), product_key=params.get("product_key"), device_key=params.get("device_key"))
+
+
+def check_cert_sn(value: t.Optional[int]) -> t.Optional[int]:
+    """Serial numbers are non-negative; EnOS rejects negative ones, so fail before asking it."""
+    if value is not None and value < 0:
+        raise InputError("cert_sn must be 0 or greater, got %d" % value)
+    return value
+
+
+def reason_name(value: t.Any) -> t.Optional[str]:
+    """``KEY COMPROMISE``, ``KEY_COMPROMISE``, ``1`` → ``key_compromise``; unknown text unchanged; empty → None."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    if not text:
+        return None
+    if text.isdigit():
+        return REASON_NAMES.get(int(text), text)
+    key = "_".join(text.replace("-", " ").replace("_", " ").lower().split())
+    return key if key in REASONS else text
+
+
+def status_name(value: t.Any) -> t.Optional[str]:
+    """``certStatus`` 0/1/2 (int or string) → valid/revoked/expired; a status name passes; else None."""
+    try:
+        return STATUSES.get(int(value))
+    except (TypeError, ValueError):
+        text = str(value).strip().lower() if value is not None else ""
+        return text if text in STATUS_CHOICES else None
+
+
+def serial(value: t.Any) -> t.Optional[int]:
+    """``certSN`` as an int (the API sends a decimal string); None when missing or not a number."""
+    try:
+        return int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+
+
+def from_epoch_ms(value: t.Any) -> t.Optional[datetime.datetime]:
+    """Epoch milliseconds (number or digit string) → aware UTC datetime; None when missing or invalid."""
+    if value in (None, "") or isinstance(value, bool):
+        return None
+    try:
+        return datetime.datetime.fromtimestamp(float(value) / 1000.0, tz=datetime.timezone.utc)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
+
+
+def _text(value: t.Any) -> t.Optional[str]:
+    """The platform uses ``""`` for "not set"; show that as None."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def normalise(record: t.Mapping[str, t.Any], now: t.Optional[datetime.datetime] = None) -> t.Dict[str, t.Any]:
+    """One ``action=list`` element → the documented certificate view (never the certificate body)."""
+    effective = record.get("effectiveDate", record.get("effetiveDate"))
+    expire = from_epoch_ms(record.get("expireDate"))
+    return {
+        "cert_sn": serial(record.get("certSN", record.get("certSn"))),
+        "status": status_name(record.get("certStatus")),
+        "subject": _text(record.get("subject")),
+        "issuer": _text(record.get("issuer")),
+        "sign_date": iso_utc(from_epoch_ms(record.get("signDate"))),
+        "effective_date": iso_utc(from_epoch_ms(effective)),
+        "expire_date": iso_utc(expire),
+        "revoker": _text(record.get("revoker")),
+        "revoke_reason": reason_name(record.get("revokerReason", record.get("revokeReason"))),
+        "issue_authority": _text(record.get("issueAuthority")),
+        "expires_in_days": days_until(expire, now),
+    }
+
+
+def list_certificates(client: t.Any, device: t.Sequence[t.Tuple[str, str]]) -> t.List[t.Dict[str, t.Any]]:
+    """The device's certificates, normalised (one ``action=list`` request; the API does not page)."""
+    data = client.certificates("list", device)
+    records = data if isinstance(data, list) else []
+    now = datetime.datetime.now(datetime.timezone.utc)
+    return [normalise(record, now) for record in records if isinstance(record, dict)]
+
+
+def find(certificates: t.Iterable[t.Mapping[str, t.Any]], cert_sn: int) -> t.Optional[t.Dict[str, t.Any]]:
+    """The certificate with this serial, or None."""
+    for certificate in certificates:
+        if certificate.get("cert_sn") == cert_sn:
+            return dict(certificate)
+    return None
+
+
+def not_bound_message(device: t.Sequence[t.Tuple[str, str]], cert_sn: int, certificates: t.Sequence[t.Mapping[str, t.Any]]) -> str:
+    """Says which device, which serial, and which serials the device does have."""
+    bound = ", ".join(str(c.get("cert_sn")) for c in certificates) or "none"
+    return "certificate %d is not bound to EnOS device %s (certificates bound to it: %s)" % (cert_sn, describe_device(device), bound)

@@ -1,0 +1,148 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) iotpki.certificates contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""enos_certificate_revoke: the story against a stub client, and bad input through main()."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.iotpki.certificates.plugins.module_utils import _enos_client
+from ansible_collections.iotpki.certificates.plugins.module_utils._errors import ApiError, InputError
+from ansible_collections.iotpki.certificates.plugins.modules import enos_certificate_revoke as module_under_test
+
+FAR_FUTURE_MS = 4102444800000  # 2100-01-01
+PAST_MS = 946684800000  # 2000-01-01
+
+
+def record(sn, status=0, revoker="", reason=""):
+    return {
+        "certSN": str(sn), "certStatus": status, "subject": "CN=dev", "issuer": "CN=EnOS CA",
+        "signDate": PAST_MS, "effetiveDate": PAST_MS, "expireDate": PAST_MS if status == 2 else FAR_FUTURE_MS,
+        "revoker": revoker, "revokerReason": reason, "issueAuthority": "RSA",
+    }
+
+
+class FakeModule:
+    def __init__(self, check_mode=False, **params):
+        self.params = {"asset_id": None, "product_key": None, "device_key": None, "reason": "unspecified"}
+        self.params.update(params)
+        self.check_mode = check_mode
+        self.warnings = []
+
+    def warn(self, text):
+        self.warnings.append(text)
+
+
+class FakeEnos:
+    """Plays the platform: a list of records per device; revoke marks one revoked."""
+
+    def __init__(self, records):
+        self.records = records
+        self.calls = []
+
+    def certificates(self, action, device, body=None):
+        self.calls.append((action, body))
+        if action == "revoke":
+            for item in self.records:
+                if item["certSN"] == str(body["certSn"]):
+                    item.update(certStatus=1, revoker="IoT_Hub", revokerReason="KEY COMPROMISE")
+            return None
+        return [dict(item) for item in self.records]
+
+
+def test_valid_certificate_is_revoked_and_read_again():
+    client = FakeEnos([record(7), record(8)])
+    result = module_under_test.story(FakeModule(asset_id="a1", cert_sn=8, reason="key_compromise"), client)
+    assert client.calls == [("list", None), ("revoke", {"certSn": 8, "reason": 1}), ("list", None)]
+    assert result["changed"] is True
+    assert result["certificate"]["status"] == "revoked" and result["certificate"]["revoker"] == "IoT_Hub"
+    assert result["diff"]["before"]["status"] == "valid"
+    assert result["diff"]["after"] == result["certificate"]
+
+
+def test_check_mode_sends_no_revoke_and_predicts_the_same_diff():
+    checked = FakeEnos([record(8)])
+    check = module_under_test.story(FakeModule(check_mode=True, asset_id="a1", cert_sn=8, reason="key_compromise"), checked)
+    assert checked.calls == [("list", None)]
+    real = module_under_test.story(FakeModule(asset_id="a1", cert_sn=8, reason="key_compromise"), FakeEnos([record(8)]))
+    assert check["changed"] is True and check["certificate"]["revoker"] is None
+    expected = dict(real["diff"]["after"], revoker=None)
+    assert check["diff"] == {"before": real["diff"]["before"], "after": expected}
+
+
+@pytest.mark.parametrize("name, number", [("unspecified", 0), ("superseded", 4), ("privilege_withdrawn", 9)])
+def test_reason_is_sent_as_its_number(name, number):
+    client = FakeEnos([record(8)])
+    module_under_test.story(FakeModule(asset_id="a1", cert_sn=8, reason=name), client)
+    assert client.calls[1] == ("revoke", {"certSn": 8, "reason": number})
+
+
+def test_already_revoked_is_unchanged_with_one_list():
+    client = FakeEnos([record(8, status=1, revoker="IoT_Hub", reason="KEY COMPROMISE")])
+    module = FakeModule(asset_id="a1", cert_sn=8, reason="key_compromise")
+    result = module_under_test.story(module, client)
+    assert client.calls == [("list", None)]
+    assert result["changed"] is False and result["certificate"]["revoke_reason"] == "key_compromise"
+    assert result["diff"]["before"] == result["diff"]["after"] and module.warnings == []
+
+
+def test_already_revoked_with_another_reason_warns():
+    client = FakeEnos([record(8, status=1, revoker="IoT_Hub", reason="SUPERSEDED")])
+    module = FakeModule(asset_id="a1", cert_sn=8, reason="key_compromise")
+    assert module_under_test.story(module, client)["changed"] is False
+    assert "already revoked with reason superseded" in module.warnings[0]
+
+
+def test_expired_is_unchanged_with_a_warning():
+    client = FakeEnos([record(8, status=2)])
+    module = FakeModule(product_key="pk", device_key="dk", cert_sn=8)
+    result = module_under_test.story(module, client)
+    assert client.calls == [("list", None)] and result["changed"] is False
+    assert len(module.warnings) == 1 and "expired" in module.warnings[0] and "product_key=pk/device_key=dk" in module.warnings[0]
+
+
+def test_serial_not_bound_fails_naming_device_serial_and_bound_serials():
+    client = FakeEnos([record(7), record(9)])
+    with pytest.raises(InputError) as caught:
+        module_under_test.story(FakeModule(asset_id="a1", cert_sn=8), client)
+    assert str(caught.value) == "certificate 8 is not bound to EnOS device asset_id=a1 (certificates bound to it: 7, 9)"
+    assert client.calls == [("list", None)]
+
+
+def test_platform_errors_propagate():
+    class Failing(FakeEnos):
+        def certificates(self, action, device, body=None):
+            raise ApiError("EnOS", "GET", "https://gw/connect-service/v2.0/certificates", "Device cannot be found", http_status=200, code=11404, request_id="r1")
+
+    with pytest.raises(ApiError):
+        module_under_test.story(FakeModule(asset_id="a1", cert_sn=8), Failing([]))
+
+
+CONNECTION = {"gateway_url": "https://gw.example", "access_key": "ak", "secret_key": "sk-secret", "org_id": "o1"}
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ({"asset_id": "a1", "product_key": "pk", "device_key": "dk", "cert_sn": 1}, "not both"),
+        ({"product_key": "pk", "cert_sn": 1}, "product_key and device_key go together"),
+        ({"asset_id": "a1", "cert_sn": -1}, "cert_sn must be 0 or greater"),
+        ({"asset_id": "a1", "cert_sn": 1, "reason": "lost"}, "value of reason must be one of"),
+    ],
+)
+def test_bad_input_fails_before_any_request(args, message, monkeypatch, capsys):
+    calls = []
+    monkeypatch.setattr(_enos_client.EnosClient, "call", lambda *a, **k: calls.append(a))
+    monkeypatch.setattr(_enos_client.EnosClient, "_fetch_token", lambda *a, **k: calls.append(a))
+    with patch_module_args(dict(CONNECTION, **args)):
+        with pytest.raises(SystemExit):
+            module_under_test.main()
+    result = json.loads(capsys.readouterr().out)
+    assert result["failed"] is True and message in result["msg"] and calls == []
+    assert "sk-secret" not in json.dumps(result)

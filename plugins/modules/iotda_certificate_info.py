@@ -1,0 +1,210 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) iotpki.certificates contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: iotda_certificate_info
+short_description: Read Huawei Cloud IoTDA CA certificates, device certificates and the devices using them
+version_added: 1.0.0
+description:
+  - Reads one certificate by O(certificate_id), or lists every CA certificate (O(kind=ca)) or device certificate
+    (O(kind=device)) of the project, following the platform's C(page.marker) through all pages at 50 per request.
+  - O(app_id), O(common_name) and O(fingerprint) are sent to the platform as filters; O(expiring_within_days) is applied
+    locally because the platform cannot filter on expiry.
+  - The list is complete or the task fails (a failed page fails the task after O(retries)); RV(truncated) tells when
+    O(max_results) cut it.
+  - Every certificate carries RV(certificates[].expires_in_days), computed on the controller from C(expiry_date).
+  - The lookup P(iotpki.certificates.iotda_certificate#lookup) does the same reads for templating.
+author:
+  - iotpki.certificates contributors
+options:
+  kind:
+    description:
+      - V(ca) reads CA certificates (C(/certificates)), V(device) reads device certificates (C(/device-certificates)).
+    type: str
+    choices: [ca, device]
+    default: ca
+  certificate_id:
+    description:
+      - ID of one certificate of O(kind), read with the platform's show call.
+      - An ID the platform does not know returns an empty RV(certificates) list with RV(total=0).
+      - Cannot be combined with the list filters O(app_id), O(common_name), O(fingerprint) and O(expiring_within_days).
+    type: str
+  app_id:
+    description:
+      - Only CA certificates of this resource space (server-side filter). Only with O(kind=ca).
+    type: str
+  common_name:
+    description:
+      - Only device certificates whose common name B(starts with) this text (the platform's prefix search, at most
+        32 characters). Only with O(kind=device).
+      - M(iotpki.certificates.iotda_device_certificate) matches its common name exactly instead.
+    type: str
+  fingerprint:
+    description:
+      - Only the device certificate with this SHA-256 (64 hex digits) or SHA-1 (40 hex digits) fingerprint, any case,
+        colons allowed (server-side filter). Only with O(kind=device).
+    type: str
+  expiring_within_days:
+    description:
+      - Only certificates whose C(expiry_date) is at most this many days from now, including the ones that have already
+        expired (client-side filter; every page is still read).
+      - With this filter RV(total) counts the certificates that match it, not the platform's C(page.count).
+    type: int
+  include_content:
+    description:
+      - Add the platform's PEM field to each certificate (C(content) for CA certificates, C(certificate_pem) for device
+        certificates), with one show call per certificate of a listing.
+    type: bool
+    default: false
+  include_devices:
+    description:
+      - Add RV(certificates[].devices), the devices that use each device certificate (the platform's C(list-device) call,
+        all pages). Only with O(kind=device).
+    type: bool
+    default: false
+  max_results:
+    description:
+      - Return at most this many certificates, and stop reading pages once they are gathered.
+      - RV(total) still reports how many match; RV(truncated) is V(true) when the list was cut.
+      - Unlimited when not set.
+    type: int
+extends_documentation_fragment:
+  - iotpki.certificates.iotda
+  - iotpki.certificates.attributes
+  - iotpki.certificates.attributes.info_module
+  - iotpki.certificates.attributes.iotda_group
+seealso:
+  - plugin: iotpki.certificates.iotda_certificate
+    plugin_type: lookup
+  - module: iotpki.certificates.iotda_ca_certificate
+  - module: iotpki.certificates.iotda_device_certificate
+"""
+
+EXAMPLES = r"""
+- name: List every CA certificate of the project
+  iotpki.certificates.iotda_certificate_info:
+  register: ca_list
+
+- name: Device certificates expiring within 30 days (or already expired)
+  iotpki.certificates.iotda_certificate_info:
+    kind: device
+    expiring_within_days: 30
+  register: expiring
+
+- name: Find a device certificate by fingerprint, with its PEM and the devices that use it
+  iotpki.certificates.iotda_certificate_info:
+    kind: device
+    fingerprint: "48:38:a6:cc:bc:58:2d:c2:26:47:00:5f:bd:fb:2b:11:06:32:dd:da:5f:cf:b5:5b:33:07:c1:22:ef:c2:d1:ba"
+    include_content: true
+    include_devices: true
+  register: found
+
+- name: One CA certificate, with its PEM
+  iotpki.certificates.iotda_certificate_info:
+    certificate_id: 62b3cec5558d4b703f064534
+    include_content: true
+  register: ca
+
+- name: The 10 newest device certificates whose common name starts with "meter-"
+  iotpki.certificates.iotda_certificate_info:
+    kind: device
+    common_name: meter-
+    max_results: 10
+  register: meters
+"""
+
+RETURN = r"""
+certificates:
+  description:
+    - The certificates, as the platform returns them (newest first), each with RV(certificates[].expires_in_days).
+    - CA certificates have C(certificate_id), C(cn_name), C(owner), C(status) (verified, bool), C(verify_code),
+      C(provision_enable), C(template_id), C(create_date), C(effective_date), C(expiry_date), and more fields depending
+      on the platform version.
+    - Device certificates have C(certificate_id), C(common_name), C(fingerprint) (SHA-256, uppercase hex),
+      C(status) (C(ACTIVE) or C(INACTIVE)) and C(expiry_date).
+    - Dates are the platform's C(yyyyMMddTHHmmssZ) UTC strings.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    certificate_id:
+      description: The platform's certificate ID.
+      type: str
+      returned: always
+      sample: 62b3cec5558d4b703f064534
+    expiry_date:
+      description: End of validity (C(notAfter)), UTC.
+      type: str
+      returned: always
+      sample: "20270131T120000Z"
+    expires_in_days:
+      description: Whole days from now until C(expiry_date), rounded down; negative once expired.
+      type: int
+      returned: always
+      sample: 29
+    content:
+      description: PEM of a CA certificate.
+      type: str
+      returned: when O(include_content=true) and O(kind=ca)
+    certificate_pem:
+      description: PEM of a device certificate.
+      type: str
+      returned: when O(include_content=true) and O(kind=device)
+    devices:
+      description: The devices using the device certificate (C(device_id), C(node_id), C(device_name), C(app_id),
+        C(product_id), C(gateway_id)).
+      type: list
+      elements: dict
+      returned: when O(include_devices=true)
+  sample:
+    - certificate_id: 65f0a1b2c3d4e5f601234567
+      common_name: meter-0001
+      fingerprint: 4838A6CCBC582DC22647005FBDFB2B110632DDDA5FCFB55B3307C122EFC2D1BA
+      status: ACTIVE
+      expiry_date: "20270131T120000Z"
+      expires_in_days: 290
+total:
+  description:
+    - How many certificates match the filters, that is the platform's C(page.count), whatever O(max_results) cut.
+    - 1 or 0 for O(certificate_id). With O(expiring_within_days), the number of certificates that match it.
+  returned: always
+  type: int
+  sample: 1234
+returned:
+  description: The length of RV(certificates).
+  returned: always
+  type: int
+  sample: 1234
+truncated:
+  description: V(true) only when O(max_results) cut the list (more certificates match than were returned).
+  returned: always
+  type: bool
+  sample: false
+"""
+
+from ansible_collections.iotpki.certificates.plugins.module_utils._iotda_reads import READ_OPTIONS, read, read_query
+from ansible_collections.iotpki.certificates.plugins.module_utils._module import new_module, run
+
+
+def report(module, client):
+    """Read what the options ask for; an unknown certificate_id is an empty list, not a failure."""
+    params = module.params
+    ids = [params["certificate_id"]] if params["certificate_id"] is not None else []
+    query = read_query(ids, **{name: params[name] for name in READ_OPTIONS})
+    return dict(changed=False, **read(client, query, missing_ok=True))
+
+
+def main():
+    argument_spec = {name: dict(option) for name, option in READ_OPTIONS.items()}
+    argument_spec["certificate_id"] = dict(type="str")
+    module = new_module("iotda", argument_spec, supports_check_mode=True)
+    run(module, "iotda", report)
+
+
+if __name__ == "__main__":
+    main()

@@ -98,7 +98,7 @@ from ansible_collections.iotpki.certificates.plugins.plugin_utils._iotda_lookup 
 
 class LookupModule(IotdaLookupBase):
     def run(self, terms, variables=None, **kwargs):
-        self.set_options(var_options=variables, direct=kwargs)
+        self.set_iotda_options(variables, kwargs)
         ids = [str(value) for term in terms or [] for value in (term if isinstance(term, (list, tuple)) else [term])]
         with lookup_errors():
             query = read_query(ids, **{name: self.get_option(name) for name in READ_OPTIONS})

@@ -65,10 +65,16 @@ def make_client(platform: str, module: AnsibleModule) -> t.Any:
 
 
 def fail(module: AnsibleModule, error: Exception, /, **result: t.Any) -> None:
-    """Fail with the collection's one shape: ``msg``, plus ``error`` for API and network failures."""
+    """Fail with the collection's one shape: ``msg``, plus ``error`` for API and network failures.
+
+    Extra ``result`` values are returned too, and may replace ``msg`` / ``error`` (a story that adds
+    context to a platform message).
+    """
+    fields: t.Dict[str, t.Any] = {"msg": str(error)}
     if isinstance(error, ApiError):
-        module.fail_json(msg=str(error), error=error.to_dict(), **result)
-    module.fail_json(msg=str(error), **result)
+        fields["error"] = error.to_dict()
+    fields.update(result)
+    module.fail_json(**fields)
 
 
 def run(module: AnsibleModule, platform: str, story: Story) -> None:

@@ -148,6 +148,7 @@ def find(certificates: t.Iterable[t.Mapping[str, t.Any]], cert_sn: int) -> t.Opt
 
 
 def not_bound_message(device: t.Sequence[t.Tuple[str, str]], cert_sn: int, certificates: t.Sequence[t.Mapping[str, t.Any]]) -> str:
-    """Says which device, which serial, and which serials the device does have."""
-    bound = ", ".join(str(c.get("cert_sn")) for c in certificates) or "none"
+    """Says which device, which serial, and which serials the device does have (in numeric order)."""
+    serials = sorted(c["cert_sn"] for c in certificates if c.get("cert_sn") is not None)
+    bound = ", ".join(str(sn) for sn in serials) or "none"
     return "certificate %d is not bound to EnOS device %s (certificates bound to it: %s)" % (cert_sn, describe_device(device), bound)

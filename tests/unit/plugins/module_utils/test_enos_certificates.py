@@ -155,7 +155,7 @@ def test_negative_cert_sn_is_refused():
 
 
 def test_not_bound_message_names_device_serial_and_bound_serials():
-    message = enos.not_bound_message([("productKey", "pk"), ("deviceKey", "dk")], 99, [{"cert_sn": 1}, {"cert_sn": 2}])
+    message = enos.not_bound_message([("productKey", "pk"), ("deviceKey", "dk")], 99, [{"cert_sn": 2}, {"cert_sn": 1}, {"cert_sn": None}])
     assert message == "certificate 99 is not bound to EnOS device product_key=pk/device_key=dk (certificates bound to it: 1, 2)"
     assert enos.not_bound_message([("assetId", "a1")], 5, []).endswith("(certificates bound to it: none)")
 

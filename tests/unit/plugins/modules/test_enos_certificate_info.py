@@ -58,7 +58,11 @@ def test_every_certificate_is_normalised_with_expires_in_days():
 
 @pytest.mark.parametrize(
     "args, message",
-    [({}, "select the EnOS device"), ({"asset_id": "a1", "cert_sn": -5}, "cert_sn must be 0 or greater"), ({"asset_id": "a1", "status": "gone"}, "value of status must be one of")],
+    [
+        ({}, "select the EnOS device"),
+        ({"asset_id": "a1", "cert_sn": -5}, "cert_sn must be 0 or greater"),
+        ({"asset_id": "a1", "status": "gone"}, "value of status must be one of"),
+    ],
 )
 def test_bad_input_fails_before_any_request(args, message, monkeypatch, capsys):
     calls = []

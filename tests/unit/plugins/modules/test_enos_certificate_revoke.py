@@ -118,7 +118,8 @@ def test_serial_not_bound_fails_naming_device_serial_and_bound_serials():
 def test_platform_errors_propagate():
     class Failing(FakeEnos):
         def certificates(self, action, device, body=None):
-            raise ApiError("EnOS", "GET", "https://gw/connect-service/v2.0/certificates", "Device cannot be found", http_status=200, code=11404, request_id="r1")
+            url = "https://gw/connect-service/v2.0/certificates"
+            raise ApiError("EnOS", "GET", url, "Device cannot be found", http_status=200, code=11404, request_id="r1")
 
     with pytest.raises(ApiError):
         module_under_test.story(FakeModule(asset_id="a1", cert_sn=8), Failing([]))

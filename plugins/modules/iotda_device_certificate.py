@@ -1,0 +1,293 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) iotpki.certificates contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: iotda_device_certificate
+short_description: Activate, deactivate or delete Huawei Cloud IoTDA device certificates
+version_added: 1.0.0
+description:
+  - Sets the status of an existing IoTDA device certificate (V(active) or V(inactive)), or deletes it.
+    Deactivating a device certificate stops every device using it from connecting, for example after a device key leaked.
+  - The IoTDA API cannot create device certificates. The platform registers a device certificate when a device
+    connects with it (devices and device certificates are linked by fingerprint), so this module only manages
+    certificates that already exist.
+  - Exactly one of O(certificate_id), O(fingerprint), O(common_name) or O(content) selects the certificate.
+    All input is checked before any request is sent.
+author:
+  - iotpki.certificates developers (@iotpki)
+requirements:
+  - requests
+  - cryptography (only when O(content) is given)
+extends_documentation_fragment:
+  - iotpki.certificates.iotda
+  - iotpki.certificates.attributes
+  - iotpki.certificates.attributes.iotda_group
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Finds the certificate and returns the predicted RV(certificate) and the same RV(diff) as a real run, without sending
+        the C(PUT) or C(DELETE).
+  diff_mode:
+    support: full
+    details:
+      - The diff compares C(certificate_id), C(common_name), C(fingerprint), C(status) and C(expiry_date); it never contains
+        the certificate PEM. The diff is returned also without C(--diff).
+  idempotent:
+    support: full
+    details:
+      - Only C(status) is compared and changed (one C(PUT) when it differs). A certificate that is already gone is
+        RV(ignore:changed=false) with O(state=absent).
+      - An unchanged run sends no write and one read; the show call when selected by O(certificate_id), otherwise one
+        list call per 50 certificates that match the server-side filter.
+options:
+  certificate_id:
+    description:
+      - ID of the device certificate, as assigned by the platform. Read with the show call.
+      - Exactly one of O(certificate_id), O(fingerprint), O(common_name) and O(content) is required;
+        an empty string counts as not given.
+    type: str
+  fingerprint:
+    description:
+      - SHA-256 (64 hex digits) or SHA-1 (40 hex digits) fingerprint of the device certificate, in any case and with or
+        without colons, for example V(4838A6CC...D1BA) or V(48:38:a6:cc:...).
+      - Sent as the list call's server-side C(fingerprint) filter.
+    type: str
+  common_name:
+    description:
+      - The exact subject common name (CN) of the device certificate.
+      - The platform searches by prefix, so the module reads every page of the prefix search and keeps only the exact
+        match (V(dev-1) does not select V(dev-10)). Several certificates with the same CN fail; select one by
+        O(certificate_id) or O(fingerprint) then.
+      - At most 32 characters of letters, digits, spaces, parentheses and C(_-?'#.,&%@!*) (the rule of the IoTDA
+        search); other values fail before any request.
+    type: str
+  content:
+    description:
+      - The device certificate itself, in PEM format. Its SHA-256 fingerprint is computed locally and used as the
+        O(fingerprint) filter; the PEM is never sent or returned.
+      - Needs the Python library C(cryptography) on the host that runs the module.
+    type: str
+  state:
+    description:
+      - V(present) keeps the certificate and sets O(status) when given. A certificate that does not exist fails, because
+        the API cannot create device certificates.
+      - V(absent) deletes the certificate. A certificate that does not exist is RV(ignore:changed=false).
+    type: str
+    choices: [present, absent]
+    default: present
+  status:
+    description:
+      - The desired status. V(active) lets devices connect with the certificate; V(inactive) refuses them.
+        Sent as C(ACTIVE) or C(INACTIVE).
+      - When not given, the status is left as it is. Ignored with O(state=absent).
+    type: str
+    choices: [active, inactive]
+notes:
+  - Devices are linked to device certificates by fingerprint. Deleting a certificate does not delete the devices; a
+    device that connects again with the same certificate may register it again.
+seealso:
+  - module: iotpki.certificates.iotda_certificate_info
+    description: List device certificates, their expiry and the devices using them.
+  - module: iotpki.certificates.iotda_ca_certificate
+    description: Upload and verify the CA certificates that issue device certificates.
+"""
+
+EXAMPLES = r"""
+- name: Deactivate the certificate of a device whose key leaked
+  iotpki.certificates.iotda_device_certificate:
+    content: "{{ lookup('ansible.builtin.file', 'certs/device-001.pem') }}"
+    status: inactive
+
+- name: Activate it again, selected by its SHA-256 fingerprint
+  iotpki.certificates.iotda_device_certificate:
+    fingerprint: "48:38:a6:cc:bc:58:2d:c2:26:47:00:5f:bd:fb:2b:11:06:32:dd:da:5f:cf:b5:5b:33:07:c1:22:ef:c2:d1:ba"
+    status: active
+
+- name: Delete a device certificate by its exact common name
+  iotpki.certificates.iotda_device_certificate:
+    common_name: demo-device-001
+    state: absent
+
+- name: Connection options once for several IoTDA tasks
+  module_defaults:
+    group/iotpki.certificates.iotda:
+      endpoint: https://a1b2c3d4e5.st1.iotda-app.cn-north-4.myhuaweicloud.com
+      project_id: "{{ iotda_project_id }}"
+      access_key: "{{ iotda_access_key }}"
+      secret_key: "{{ iotda_secret_key }}"
+  block:
+    - name: Deactivate a device certificate by ID
+      iotpki.certificates.iotda_device_certificate:
+        certificate_id: 75a0c144-7c3c-4dac-9fd6-8c63dd9e969d
+        status: inactive
+      register: deactivated
+
+    - name: Show what changed
+      ansible.builtin.debug:
+        msg: "{{ deactivated.certificate.common_name }} is now {{ deactivated.certificate.status }}"
+"""
+
+RETURN = r"""
+certificate:
+  description:
+    - The selected device certificate, normalised, as it is after the run (as predicted in check mode).
+      The certificate PEM is never returned.
+    - With O(state=absent), the certificate that was deleted (or would be deleted in check mode).
+    - An empty dictionary when no certificate matched and O(state=absent).
+  returned: success
+  type: dict
+  contains:
+    certificate_id:
+      description: ID assigned by the platform.
+      type: str
+      sample: 75a0c144-7c3c-4dac-9fd6-8c63dd9e969d
+    common_name:
+      description: Subject common name (CN) of the certificate.
+      type: str
+      sample: demo-device-001
+    fingerprint:
+      description: SHA-256 fingerprint, uppercase hex without colons.
+      type: str
+      sample: 4838A6CCBC582DC22647005FBDFB2B110632DDDA5FCFB55B3307C122EFC2D1BA
+    status:
+      description:
+        - V(active) or V(inactive), in lowercase like O(status), so that it can be compared with the option directly.
+          The platform's wire values are C(ACTIVE) and C(INACTIVE); any other value is returned lowercased.
+      type: str
+      sample: inactive
+    expiry_date:
+      description: End of the certificate's validity, ISO 8601 UTC.
+      type: str
+      sample: "2027-08-10T07:05:47Z"
+  sample:
+    certificate_id: 75a0c144-7c3c-4dac-9fd6-8c63dd9e969d
+    common_name: demo-device-001
+    fingerprint: 4838A6CCBC582DC22647005FBDFB2B110632DDDA5FCFB55B3307C122EFC2D1BA
+    status: inactive
+    expiry_date: "2027-08-10T07:05:47Z"
+diff:
+  description:
+    - The normalised certificate before and after the run (same keys as RV(certificate)).
+    - Identical in check mode and in the real run.
+  returned: success
+  type: dict
+  contains:
+    before:
+      description: The certificate as found; empty when nothing matched (O(state=absent) only).
+      type: dict
+    after:
+      description: The certificate after the run; empty when it is deleted, or when nothing matched.
+      type: dict
+  sample:
+    before:
+      certificate_id: 75a0c144-7c3c-4dac-9fd6-8c63dd9e969d
+      common_name: demo-device-001
+      fingerprint: 4838A6CCBC582DC22647005FBDFB2B110632DDDA5FCFB55B3307C122EFC2D1BA
+      status: active
+      expiry_date: "2027-08-10T07:05:47Z"
+    after:
+      certificate_id: 75a0c144-7c3c-4dac-9fd6-8c63dd9e969d
+      common_name: demo-device-001
+      fingerprint: 4838A6CCBC582DC22647005FBDFB2B110632DDDA5FCFB55B3307C122EFC2D1BA
+      status: inactive
+      expiry_date: "2027-08-10T07:05:47Z"
+matches:
+  description: When the selector matched several certificates (the module fails then), their normalised views.
+  returned: failure with several matches
+  type: list
+  elements: dict
+  sample:
+    - certificate_id: 75a0c144-7c3c-4dac-9fd6-8c63dd9e969d
+      common_name: dev-1
+      fingerprint: 4838A6CCBC582DC22647005FBDFB2B110632DDDA5FCFB55B3307C122EFC2D1BA
+      status: active
+      expiry_date: "2027-08-10T07:05:47Z"
+error:
+  description:
+    - The API error, on failure (see the collection's error shape). Also set when O(certificate_id) is unknown with
+      O(state=present) (HTTP 404 of the show call).
+  returned: failure
+  type: dict
+  sample:
+    platform: IoTDA
+    method: GET
+    url: https://a1b2c3d4e5.st1.iotda-app.cn-north-4.myhuaweicloud.com/v5/iot/0123/device-certificates/75a0c144
+    http_status: 404
+    code: IOTDA.014300
+    message: The device certificate does not exist.
+    request_id: 6b5e1c0e5d9c4a7f
+    retryable: false
+"""
+
+import typing as t
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.iotpki.certificates.plugins.module_utils import _iotda_device as device
+from ansible_collections.iotpki.certificates.plugins.module_utils._errors import InputError
+from ansible_collections.iotpki.certificates.plugins.module_utils._module import ModuleFailure, new_module, run
+
+NOT_CREATABLE = (
+    "Device certificates cannot be created through the IoTDA API: the platform registers one when a device "
+    "connects with its certificate."
+)
+
+
+def story(module: AnsibleModule, client: t.Any) -> t.Dict[str, t.Any]:
+    params = module.params
+    selector = device.selector_from_params(params)
+
+    try:
+        current, not_found = device.find_device_certificate(client, selector)
+    except device.SeveralMatches as error:
+        raise ModuleFailure(error, matches=error.matches) from None
+
+    if current is None:
+        if params["state"] == "absent":
+            return {"changed": False, "certificate": {}, "diff": {"before": {}, "after": {}}}
+        reason = " (%s)" % not_found if not_found else ""
+        message = "No IoTDA device certificate matches %s%s. %s" % (selector.describe(), reason, NOT_CREATABLE)
+        raise ModuleFailure(InputError(message), **({"error": not_found.to_dict()} if not_found else {}))
+
+    before = device.normalized(current)
+    path = device.certificate_path(before["certificate_id"])
+    if params["state"] == "absent":
+        if not module.check_mode:
+            client.request("DELETE", path)
+        return {"changed": True, "certificate": before, "diff": {"before": before, "after": {}}}
+
+    after = dict(before, status=params["status"] or before["status"])
+    changed = after != before
+    if changed and not module.check_mode:
+        after = device.normalized(client.request("PUT", path, body={"status": after["status"].upper()})) or after
+    return {"changed": changed, "certificate": after, "diff": {"before": before, "after": after}}
+
+
+def main() -> None:
+    module = new_module(
+        "iotda",
+        {
+            "certificate_id": {"type": "str"},
+            "fingerprint": {"type": "str"},
+            "common_name": {"type": "str"},
+            "content": {"type": "str"},
+            "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
+            "status": {"type": "str", "choices": ["active", "inactive"]},
+        },
+    )
+    if module.params["content"]:
+        from ansible_collections.iotpki.certificates.plugins.module_utils._x509 import HAS_CRYPTOGRAPHY  # only for content
+
+        if not HAS_CRYPTOGRAPHY:
+            module.fail_json(msg=missing_required_lib("cryptography"))
+    run(module, "iotda", story)
+
+
+if __name__ == "__main__":
+    main()

@@ -176,7 +176,12 @@ class HttpClient:
                 send_headers.update(sign(method, full_path, query, send_headers, payload))
             self.request_count += 1
             try:
-                raw = self.session.request(method, url, data=payload or None, headers=send_headers, timeout=(self.timeout, self.timeout), allow_redirects=False)
+                # verify= per request: requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE override a
+                # session-level verify, which would ignore ca_path and validate_certs=false.
+                raw = self.session.request(
+                    method, url, data=payload or None, headers=send_headers, timeout=(self.timeout, self.timeout),
+                    allow_redirects=False, verify=self.session.verify,
+                )
             except requests_exceptions.RequestException as exc:  # type: ignore[union-attr]
                 failure, reason = self._classify(exc)
                 error = ApiError(self.platform, method, url, reason, retryable=failure != "tls", attempts=attempt)

@@ -97,6 +97,8 @@ def test_429_is_retried_and_99500_reported(sim, run_playbook):
 
 def test_expired_token_is_fetched_again_once_ad_hoc_info(sim, ansible_module):
     seed(sim)
+    # The other spelling of the effective date, and PEM bodies in the list answer (never returned).
+    sim.config(enos_effective_date_key='effectiveDate', enos_list_cert_field='pem')
     sim.clear_requests()
     # The first business call answers "access token expired" (HTTP 200, code 1203).
     sim.fault(enos_code=1203, match={'platform': 'enos'})
@@ -104,6 +106,7 @@ def test_expired_token_is_fetched_again_once_ad_hoc_info(sim, ansible_module):
     assert not run.failed and not run.changed
     certificates = run.result['certificates']
     assert [c['cert_sn'] for c in certificates] == [1001]
+    assert certificates[0]['effective_date'].endswith('Z') and 'BEGIN CERTIFICATE' not in run.stdout
     assert isinstance(certificates[0]['expires_in_days'], int) and 198 <= certificates[0]['expires_in_days'] <= 200
     requests = sim.requests()
     assert [(r['platform'], r['code'], r['fault']) for r in requests] == [

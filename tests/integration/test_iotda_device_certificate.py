@@ -105,19 +105,19 @@ def test_standard_signing_on_the_basic_edition(run_playbook, sim):
     assert [(e["method"], e["write"]) for e in seen] == [("GET", False), ("PUT", True), ("GET", False)]
 
 
-def test_token_auth(run_playbook, sim):
+def test_token_auth_through_module_defaults_at_verbosity_3(run_playbook, sim):
     certs = seed(sim, "token-device")
     defaults = {"endpoint": sim.url, "project_id": sim.iotda_project_id, "auth_token": sim.iotda_auth_token}
-    run_playbook("iotda_device_lifecycle", env={"IOTDA_ACCESS_KEY": None, "IOTDA_SECRET_KEY": None}, extra_vars={
+    run_playbook("iotda_device_lifecycle", env={"IOTDA_ACCESS_KEY": None, "IOTDA_SECRET_KEY": None}, verbosity=3, extra_vars={
         "iotda_defaults": defaults,
         "cases": [{"name": "cn", "full": False, "id": certs["token-device"]["certificate_id"], "select": {"common_name": "token-device"}}]})
     seen = iotda_requests(sim)
     assert {e["auth"] for e in seen} == {"token"} and len(seen) == 3
 
 
-def test_ad_hoc_deactivation_by_fingerprint(ansible_module, sim):
+def test_ad_hoc_deactivation_by_fingerprint_at_verbosity_3(ansible_module, sim):
     certs = seed(sim, "adhoc-device")
-    run = ansible_module(MODULE, {"fingerprint": certs["adhoc-device"]["fingerprint"].lower(), "status": "inactive"}, diff=True)
+    run = ansible_module(MODULE, {"fingerprint": certs["adhoc-device"]["fingerprint"].lower(), "status": "inactive"}, diff=True, verbosity=3)
     assert run.changed and run.result["certificate"]["status"] == "inactive"
     assert run.result["certificate"]["certificate_id"] == certs["adhoc-device"]["certificate_id"]
     assert "before" in run.stdout and "status" in run.stdout  # the diff is printed

@@ -1,0 +1,49 @@
+"""Command line: start the simulator in the foreground until Ctrl-C or SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import threading
+from typing import Optional, Sequence
+
+from .config import Credentials, ListenOptions, RUNTIME_DEFAULTS
+from .server import start_simulator
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (every option documented with its default)."""
+    creds, listen = Credentials(), ListenOptions()
+    parser = argparse.ArgumentParser(prog="run.py", description="Local Huawei IoTDA + Envision EnOS simulator "
+                                     "for iotpki.certificates.",
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--host", default=listen.host, help="address to listen on")
+    parser.add_argument("--port", type=int, default=listen.port, help="HTTP port (0 = any free port)")
+    parser.add_argument("--tls", action="store_true", help="also listen for HTTPS with a generated CA")
+    parser.add_argument("--tls-port", type=int, default=listen.tls_port, help="HTTPS port (0 = any free port)")
+    parser.add_argument("--tls-dir", default=None, help="where to write ca.pem/server.pem (default: a temp dir)")
+    for name, value in vars(creds).items():
+        parser.add_argument("--" + name.replace("_", "-"), default=value, help=name.replace("_", " "))
+    parser.add_argument("--iotda-mode", choices=("basic", "instance"), default=RUNTIME_DEFAULTS["iotda_mode"],
+                        help="instance: V11 or token only (SDK-HMAC-SHA256 -> 401 IOTDA.000002); basic: both")
+    parser.add_argument("--verbose", action="store_true", help="log each request to stderr (never secrets)")
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Run until interrupted; print the listening URLs first (flushed)."""
+    args = build_parser().parse_args(argv)
+    handle = start_simulator(**vars(args))
+    print("simulator listening on %s" % handle.url, flush=True)
+    if handle.https_url:
+        print("simulator listening on %s" % handle.https_url, flush=True)
+        print("simulator CA file: %s" % handle.ca_file, flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        handle.stop()
+    return 0

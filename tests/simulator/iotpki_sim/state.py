@@ -1,0 +1,38 @@
+"""All mutable simulator state behind one short-held lock."""
+
+from __future__ import annotations
+
+import threading
+
+from .config import Credentials, RuntimeConfig
+from .enos_store import EnosStore
+from .enos_tokens import TokenStore
+from .faults import FaultQueue
+from .ids import IdGenerator
+from .iotda_store import IotdaStore
+from .reqlog import RequestLog
+
+
+class SimState:
+    """Data of both platforms, tokens, faults, the request log and runtime settings."""
+
+    def __init__(self, credentials: Credentials, config: RuntimeConfig) -> None:
+        self.lock = threading.RLock()
+        self.credentials = credentials
+        self.config = config
+        self.ids = IdGenerator()
+        self.iotda = IotdaStore()
+        self.enos = EnosStore()
+        self.tokens = TokenStore()
+        self.faults = FaultQueue()
+        self.log = RequestLog()
+
+    def reset(self) -> None:
+        """Back to the startup state: data, tokens, faults, log and setting overrides (record IDs and log seq numbers keep increasing)."""
+        with self.lock:
+            self.iotda = IotdaStore()
+            self.enos = EnosStore()
+            self.tokens = TokenStore()
+            self.faults = FaultQueue()
+            self.config.reset()
+        self.log.clear()

@@ -17,7 +17,7 @@ description:
   - Connection options are taken from the keyword arguments, then from the variables, then from the environment.
     An environment variable that is set but empty counts as unset.
 author:
-  - iotpki.certificates contributors
+  - iotpki.certificates developers (@iotpki)
 options:
   _terms:
     description:

@@ -38,7 +38,6 @@ else:
     HAS_CRYPTOGRAPHY = True
 
 
-
 class CertificateInfo:
     """What the modules compare and show of a certificate: never the key material."""
 

@@ -20,7 +20,7 @@ description:
   - Every certificate carries RV(certificates[].expires_in_days), computed on the controller from C(expiry_date).
   - The lookup P(iotpki.certificates.iotda_certificate#lookup) does the same reads for templating.
 author:
-  - iotpki.certificates contributors
+  - iotpki.certificates developers (@iotpki)
 options:
   kind:
     description:

@@ -78,7 +78,8 @@ def test_unknown_certificate_id_is_an_empty_list(platform, capsys):
 
 
 def test_a_failed_page_fails_with_the_error_shape_and_no_partial_list(platform, capsys):
-    failure = ApiError("IoTDA", "GET", "http://x/v5/iot/p1/device-certificates?limit=50&marker=abc", "Internal server error.", 500, "IOTDA.000005", "req-7", True)
+    url = "http://x/v5/iot/p1/device-certificates?limit=50&marker=abc"
+    failure = ApiError("IoTDA", "GET", url, "Internal server error.", 500, "IOTDA.000005", "req-7", True)
     platform["answers"] = [device_page(200, 50, 200), device_page(150, 50, 200), failure]
     result = run_main(capsys, kind="device")
     assert result["failed"] is True and "certificates" not in result

@@ -75,6 +75,7 @@ class ReadQuery(t.NamedTuple):
 
 def read_query(certificate_ids: t.Sequence[str] = (), **options: t.Any) -> ReadQuery:
     """Check the options of a read (``READ_OPTIONS`` names); InputError before any request."""
+    options = {name: (None if value == "" else value) for name, value in options.items()}  # AWX sends unset fields as ""
     kind_name = options.get("kind") or "ca"
     if kind_name not in KINDS:
         raise InputError("kind must be 'ca' or 'device', got %r" % kind_name)
@@ -84,7 +85,7 @@ def read_query(certificate_ids: t.Sequence[str] = (), **options: t.Any) -> ReadQ
     if kind_name == "ca":
         given = [name for name in _DEVICE_ONLY if options.get(name) not in (None, False)]
         if given:
-            raise InputError("%s only apply to kind=device (kind is ca)" % ", ".join(given))
+            raise InputError("%s: only for kind=device (kind is ca)" % ", ".join(given))
     elif options.get("app_id") is not None:
         raise InputError("app_id only applies to kind=ca (kind is device): device certificates have no resource space")
     if ids:

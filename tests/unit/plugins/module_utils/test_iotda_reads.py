@@ -268,8 +268,8 @@ def test_include_devices_reads_every_page_of_list_device():
     "ids, options, message",
     [
         ((), {"kind": "device", "app_id": "a"}, "app_id only applies to kind=ca"),
-        ((), {"include_devices": True}, "include_devices only apply to kind=device"),
-        ((), {"common_name": "x"}, "common_name only apply to kind=device"),
+        ((), {"include_devices": True}, "include_devices: only for kind=device"),
+        ((), {"common_name": "x"}, "common_name: only for kind=device"),
         ((), {"kind": "device", "fingerprint": "12:34"}, "fingerprint must be"),
         ((), {"kind": "device", "common_name": "x" * 33}, "common_name must be"),
         ((), {"app_id": "bad/space"}, "app_id must be"),
@@ -288,3 +288,8 @@ def test_bad_options_fail_before_any_request(ids, options, message):
 def test_fingerprint_sha1_is_accepted():
     assert read_query(kind="device", fingerprint="ab" * 20).fingerprint == "AB" * 20
     assert read_query(kind="device", fingerprint=FP.lower()).fingerprint == FP
+
+
+def test_empty_strings_count_as_unset_filters():
+    query = read_query(kind="ca", app_id="", common_name="", fingerprint="")
+    assert (query.app_id, query.common_name, query.fingerprint) == (None, None, None)

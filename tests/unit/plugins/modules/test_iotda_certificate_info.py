@@ -91,7 +91,7 @@ def test_a_failed_page_fails_with_the_error_shape_and_no_partial_list(platform, 
     "args, message",
     [
         ({"kind": "device", "app_id": "space-a"}, "app_id only applies to kind=ca"),
-        ({"include_devices": True}, "include_devices only apply to kind=device"),
+        ({"include_devices": True}, "include_devices: only for kind=device"),
         ({"kind": "device", "fingerprint": "12:34:zz"}, "fingerprint must be"),
         ({"expiring_within_days": -5}, "expiring_within_days must be 0 or more"),
         ({"max_results": -1}, "max_results must be 1 or more"),

@@ -220,8 +220,8 @@ def test_expiry_report_both_platforms(run_playbook, sim, tmp_path):
 
     # Check mode can be told to write the files (they only live on the controller).
     other = tmp_path / "check-report"
-    run_playbook(REPORT, check=True, extra_vars=dict(role_vars, certificate_expiry_report_dest=str(other),
-                                                      certificate_expiry_report_write_in_check_mode=True))
+    check_vars = dict(role_vars, certificate_expiry_report_dest=str(other), certificate_expiry_report_write_in_check_mode=True)
+    run_playbook(REPORT, check=True, extra_vars=check_vars)
     assert json.loads((other / "expiry-report.json").read_text(encoding="utf-8")) == document
     assert writes(sim) == []
 

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright: iotpki.certificates contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Write docs/reference/<name>.md for every module, lookup and role of the collection.
@@ -421,7 +420,7 @@ def differences(expected_dir: str, actual_dir: str) -> t.List[str]:
 
 
 def main(argv: t.Optional[t.Sequence[str]] = None) -> int:
-    args = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    args = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     args.add_argument("--dest", default=DEFAULT_DEST, help="output directory (default: docs/reference)")
     args.add_argument("--check", action="store_true", help="only compare with --dest; exit 1 when it is out of date")
     options = args.parse_args(argv)

@@ -265,6 +265,8 @@ def plugin_page(kind: str, name: str, data: t.Dict[str, t.Any]) -> str:
     current = dom.PluginIdentifier(fqcn=fqcn, type=kind)
     out = header(fqcn, kind)
     out += [render(doc.get("short_description"), current), ""]
+    if doc.get("version_added"):
+        out += ["Added in version %s of %s.%s." % (doc["version_added"], NAMESPACE, NAME), ""]
     out += ["- [Synopsis](#synopsis)"]
     if doc.get("requirements"):
         out += ["- [Requirements](#requirements)"]
@@ -333,6 +335,8 @@ def role_page(name: str, data: t.Dict[str, t.Any]) -> str:
     for entry_point in sorted(data.get("entry_points") or {}):
         spec = data["entry_points"][entry_point]
         out += [render(spec.get("short_description"), current), ""]
+        if spec.get("version_added"):
+            out += ["Added in version %s of %s.%s." % (spec["version_added"], NAMESPACE, NAME), ""]
         out += ["## Entry point `%s`" % entry_point, ""]
         out += ["- " + render(p, current) for p in as_list(spec.get("description"))] + [""]
         out += ["### Variables", ""] + options_table(spec.get("options") or {}, current, False) + [""]

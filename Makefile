@@ -1,0 +1,130 @@
+# iotpki.certificates: developer and CI entry points (GNU make).
+#
+#   make test        sanity, lint, units, integration (in that order; what .ci/run calls)
+#   make demo        build + install the collection, run docs/examples against the simulator twice
+#   make simulator   run the simulator in the foreground (SIMULATOR_ARGS="--tls ...")
+#   make sanity | lint | units | integration | bench | venv | link | clean | distclean
+#
+# Needs only Python 3.11+ (PYTHON=python3.12 to choose another), git and make. Tools are
+# installed into .venv from the exact pins in tests/requirements.txt; everything else the
+# targets produce lives in .build/.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+
+PYTHON ?= python3
+VENV ?= .venv
+VENV_BIN := $(CURDIR)/$(VENV)/bin
+VPYTHON := $(VENV_BIN)/python
+BUILD := $(CURDIR)/.build
+
+NAMESPACE := iotpki
+NAME := certificates
+COLLECTIONS := $(BUILD)/collections
+COLLECTION_LINK := $(COLLECTIONS)/ansible_collections/$(NAMESPACE)/$(NAME)
+
+REQUIREMENTS := tests/requirements.txt
+BENCH_REQUIREMENTS := tests/requirements-bench.txt
+VENV_STAMP := $(VENV)/.iotpki-requirements.stamp
+BENCH_STAMP := $(VENV)/.iotpki-bench-requirements.stamp
+
+# Python version ansible-test sanity runs with (must be the version of $(VENV)).
+SANITY_PYTHON ?= 3.11
+# local: ansible-test runs from $(VENV); venv: it first builds its own controller venv (~40 s more).
+# Either way every sanity test runs in the virtual environment ansible-test makes for it.
+SANITY_MODE ?= local
+SANITY_ARGS ?=
+LINT_ARGS ?=
+UNITS_ARGS ?=
+# One simulator per pytest-xdist worker; INTEGRATION_WORKERS=0 runs in-process.
+INTEGRATION_WORKERS ?= 2
+INTEGRATION_ARGS ?=
+SIMULATOR_ARGS ?=
+
+PIP := $(VPYTHON) -m pip --disable-pip-version-check
+PYTEST := $(VPYTHON) -m pytest -p no:cacheprovider
+
+# Every tool sees the live working tree as the installed collection.
+export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
+export ANSIBLE_NOCOLOR := 1
+export PY_COLORS := 0
+export PATH := $(VENV_BIN):$(PATH)
+unexport PYTHONPATH
+
+.PHONY: help venv link sanity lint units integration test simulator demo bench clean distclean
+
+help:
+	@sed -n '2,11s/^# \{0,1\}//p' $(firstword $(MAKEFILE_LIST))
+
+# ---------------------------------------------------------------------------------------------
+# Tools
+
+venv: $(VENV_STAMP)
+
+$(VENV_STAMP): $(REQUIREMENTS)
+	@if ! $(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then \
+	  echo "error: $(PYTHON) is older than Python 3.11 (set PYTHON=python3.11 or newer)" >&2; exit 1; fi
+	@test -x $(VPYTHON) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet -r $(REQUIREMENTS)
+	@touch $@
+
+$(BENCH_STAMP): $(BENCH_REQUIREMENTS) $(VENV_STAMP)
+	$(PIP) install --quiet -r $(BENCH_REQUIREMENTS)
+	@touch $@
+
+# .build/collections/ansible_collections/iotpki/certificates -> the repository (relative link).
+link: $(COLLECTION_LINK)
+
+$(COLLECTION_LINK):
+	@mkdir -p $(dir $@)
+	ln -sfn ../../../.. $@
+
+# ---------------------------------------------------------------------------------------------
+# Tests
+
+sanity: venv
+	$(VPYTHON) tests/tools/sanity.py --python $(SANITY_PYTHON) --mode $(SANITY_MODE) -- $(SANITY_ARGS)
+
+lint: venv link
+	$(VENV_BIN)/ansible-lint --offline $(LINT_ARGS)
+
+units: venv link
+	@rc=0; PYTHONPATH=$(COLLECTIONS) $(PYTEST) tests/unit $(UNITS_ARGS) || rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "units: no tests collected"; rc=0; fi; exit $$rc
+
+integration: venv link
+	@rc=0; PYTHONPATH=$(COLLECTIONS) $(PYTEST) tests/integration \
+	  $(if $(filter-out 0,$(INTEGRATION_WORKERS)),-n $(INTEGRATION_WORKERS)) $(INTEGRATION_ARGS) || rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "integration: no tests collected"; rc=0; fi; exit $$rc
+
+test:
+	@$(MAKE) --no-print-directory sanity
+	@$(MAKE) --no-print-directory lint
+	@$(MAKE) --no-print-directory units
+	@$(MAKE) --no-print-directory integration
+	@echo "make test: sanity, lint, units and integration passed"
+
+# ---------------------------------------------------------------------------------------------
+# Simulator, demo, benchmark
+
+simulator: venv
+	$(VPYTHON) tests/simulator/run.py $(SIMULATOR_ARGS)
+
+demo: venv
+	$(VPYTHON) tests/tools/demo.py --build $(BUILD)
+
+bench: $(BENCH_STAMP) link
+	@if [ -f tests/perf/run.py ]; then \
+	  PYTHONPATH=$(COLLECTIONS) $(VPYTHON) tests/perf/run.py; \
+	else echo "bench: tests/perf/run.py does not exist yet, nothing to run"; fi
+
+# ---------------------------------------------------------------------------------------------
+
+clean:
+	rm -rf .build tests/output .pytest_cache .hypothesis
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV)

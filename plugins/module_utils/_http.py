@@ -53,7 +53,10 @@ class Response:
         """The decoded body; ValueError when it is not JSON."""
         if not self.body:
             return None
-        return json.loads(self.body.decode("utf-8"))
+        try:
+            return json.loads(self.body.decode("utf-8"))
+        except RecursionError:  # nesting deeper than the decoder's limit: no answer of either platform
+            raise ValueError("JSON nested too deeply") from None
 
 
 _ERROR_KEYS = (("error_code", "error_msg"), ("errorCode", "errorMsg"), ("code", "msg"), ("code", "message"), ("status", "msg"))

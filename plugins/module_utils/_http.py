@@ -60,8 +60,9 @@ class Response:
 
 
 _ERROR_KEYS = (("error_code", "error_msg"), ("errorCode", "errorMsg"), ("code", "msg"), ("code", "message"), ("status", "msg"))
-_TITLE_RE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
-_TAG_RE = re.compile(r"<[^>]+>")
+# Linear-time patterns (no "<" inside a match): an HTML page of any size or shape is summarised at once.
+_TITLE_RE = re.compile(r"<title[^<>]*>([^<]*)</title>", re.IGNORECASE)
+_TAG_RE = re.compile(r"<[^<>]*>")
 
 
 def describe_body(response: Response) -> t.Tuple[t.Optional[t.Union[str, int]], str, t.Optional[str]]:

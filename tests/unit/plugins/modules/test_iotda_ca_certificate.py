@@ -1,0 +1,485 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) iotpki.certificates contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""iotda_ca_certificate: the story against an in-memory platform, and bad input through main()."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import subprocess
+import sys
+
+import pytest
+
+from ansible.module_utils.testing import patch_module_args
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from ansible_collections.iotpki.certificates.plugins.module_utils import _iotda_ca as ca
+from ansible_collections.iotpki.certificates.plugins.module_utils import _iotda_client
+from ansible_collections.iotpki.certificates.plugins.module_utils._errors import ApiError, InputError
+from ansible_collections.iotpki.certificates.plugins.module_utils._module import ModuleFailure
+from ansible_collections.iotpki.certificates.plugins.module_utils._paging import collect_pages
+from ansible_collections.iotpki.certificates.plugins.modules import iotda_ca_certificate as module_under_test
+
+NOT_BEFORE = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
+NOT_AFTER = datetime.datetime(2036, 1, 1, tzinfo=datetime.timezone.utc)
+PASSPHRASE = "correct horse battery staple"
+
+
+def make_ca(cn="Fleet Root CA", key=None, not_before=NOT_BEFORE):
+    key = key or ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn), x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Example Corp")])
+    cert = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number()).not_valid_before(not_before).not_valid_after(NOT_AFTER)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    return cert.public_bytes(serialization.Encoding.PEM).decode(), key
+
+
+def key_pem(key, passphrase=None):
+    encryption = serialization.BestAvailableEncryption(passphrase.encode()) if passphrase else serialization.NoEncryption()
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption).decode()
+
+
+CA_PEM, CA_KEY = make_ca()
+CA_KEY_PEM = key_pem(CA_KEY)
+
+
+class FakeModule:
+    def __init__(self, check_mode=False, **params):
+        self.params = dict.fromkeys(module_under_test.ARGUMENT_SPEC)
+        self.params["state"] = "present"
+        self.params.update(params)
+        self.check_mode = check_mode
+        self.warnings = []
+
+    def warn(self, text):
+        self.warnings.append(text)
+
+    def fail_json(self, **kwargs):  # pragma: no cover - only the cryptography guard calls it
+        raise AssertionError(kwargs)
+
+
+def api_error(method, path, status, code, message):
+    return ApiError("IoTDA", method, "https://iotda.example/v5/iot/p" + path, message, http_status=status, code=code, request_id="req-1")
+
+
+class FakeIotda:
+    """Plays the CA certificate endpoints: upload, list (marker paging), show, verify, update, delete."""
+
+    def __init__(self, *pems, verified=False):
+        self.cas = {}
+        self.calls = []
+        self.next_id = 0x62B3CEC5558D4B703F064534
+        for pem in pems:
+            self._add(pem, verified)
+
+    def _add(self, pem, verified=False, app_id=None):
+        cert = x509.load_pem_x509_certificate(pem.encode())
+        self.next_id += 1
+        cid = "%024x" % self.next_id
+        self.cas[cid] = {
+            "certificate_id": cid, "cn_name": cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value,
+            "owner": "Example Corp", "status": verified, "verify_code": "code-%s" % cid[-4:],
+            "provision_enable": False, "template_id": None, "ocsp_enable": False, "ocsp_ssl_enable": False,
+            "ocsp_server_ca_id": None, "create_date": "20260201T000000Z",
+            "effective_date": cert.not_valid_before_utc.strftime("%Y%m%dT%H%M%SZ"),
+            "expiry_date": cert.not_valid_after_utc.strftime("%Y%m%dT%H%M%SZ"),
+            "name": "name-" + cid[-4:], "content": pem, "_app_id": app_id,
+        }
+        return cid
+
+    @property
+    def writes(self):
+        return [call for call in self.calls if call[0] != "GET"]
+
+    @staticmethod
+    def _public(record, show=False):
+        return {k: v for k, v in record.items() if not k.startswith("_") and (show or k not in ("name", "content"))}
+
+    def _get_record(self, method, path, cid):
+        if cid not in self.cas:
+            raise api_error(method, path, 404, "IOTDA.014300", "The certificate does not exist.")
+        return self.cas[cid]
+
+    def get(self, path, query=None):
+        return self.request("GET", path, query)
+
+    def list_all(self, path, items_key, query=None, max_results=None):
+        app_id = dict(query or []).get("app_id")
+
+        def fetch(limit, marker):
+            self.calls.append(("GET", path, None))
+            ids = sorted((cid for cid, rec in self.cas.items() if not app_id or rec["_app_id"] == app_id), reverse=True)
+            matching = len(ids)
+            ids = [cid for cid in ids if marker is None or cid < marker][:limit]
+            return {"certificates": [self._public(self.cas[cid]) for cid in ids], "page": {"count": matching, "marker": ids[-1] if ids else None}}
+
+        return collect_pages(fetch, items_key, max_results)
+
+    def request(self, method, path, query=None, body=None, idempotent=None):
+        self.calls.append((method, path, body))
+        parts = path.strip("/").split("/")
+        if method == "POST" and parts == ["certificates"]:
+            return self._public(self.cas[self._add(body["content"], app_id=body.get("app_id"))])
+        record = self._get_record(method, path, parts[1])
+        if method == "GET":
+            return self._public(record, show=True)
+        if method == "DELETE":
+            del self.cas[parts[1]]
+            return None
+        if method == "POST":  # verify
+            assert dict(query) == {"action_id": "verify"}
+            proof = x509.load_pem_x509_certificate(body["verify_content"].encode())
+            try:
+                assert proof.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == record["verify_code"]
+                proof.verify_directly_issued_by(x509.load_pem_x509_certificate(record["content"].encode()))
+            except Exception:
+                raise api_error(method, path, 400, "IOTDA.014307", "Operation not allowed. The certificates verify verifyCode failed") from None
+            record["status"] = True
+            return None
+        record.update(body)  # PUT
+        return self._public(record)
+
+
+def story(client, check_mode=False, **params):
+    return module_under_test.story(FakeModule(check_mode=check_mode, **params), client)
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def test_update_body_sends_only_differences_and_null_for_empty_ids():
+    current = {"provision_enable": True, "template_id": "t1", "ocsp_enable": False, "ocsp_server_ca_id": None}
+    wanted = {"provision_enable": True, "template_id": "", "ocsp_enable": None, "ocsp_ssl_enable": False, "ocsp_server_ca_id": ""}
+    assert ca.update_body(current, wanted) == {"template_id": None}
+    assert ca.update_body({"template_id": None}, {"template_id": ""}) == {}
+    assert ca.update_body({}, {"ocsp_enable": True, "ocsp_server_ca_id": "c2"}) == {"ocsp_enable": True, "ocsp_server_ca_id": "c2"}
+
+
+def test_view_normalises_dates_and_never_shows_content():
+    record = FakeIotda(CA_PEM).cas.popitem()[1]
+    shown = ca.view(record, ca.fingerprint(CA_PEM))
+    assert shown["not_before"] == "2026-01-01T00:00:00Z" and shown["not_after"] == "2036-01-01T00:00:00Z"
+    assert shown["fingerprint_sha256"] == x509.load_pem_x509_certificate(CA_PEM.encode()).fingerprint(hashes.SHA256()).hex().upper()
+    assert "BEGIN" not in json.dumps(shown) and ca.view(None) == {}
+
+
+def test_pem_der_accepts_surrounding_text_and_rejects_garbage():
+    assert ca.pem_der("subject=...\n" + CA_PEM) == x509.load_pem_x509_certificate(CA_PEM.encode()).public_bytes(serialization.Encoding.DER)
+    assert ca.pem_der("-----BEGIN CERTIFICATE-----\n!!\n-----END CERTIFICATE-----") is None
+    assert ca.pem_der(None) is None
+
+
+# --- upload, identity, idempotence ----------------------------------------------------------
+
+
+def test_upload_once_then_found_by_content_with_one_list_and_one_show():
+    client = FakeIotda()
+    first = story(client, content=CA_PEM, app_id="space-1")
+    assert first["changed"] is True and [c[0] for c in client.calls] == ["GET", "POST"]
+    assert client.calls[1][2] == {"content": CA_PEM, "app_id": "space-1"}
+    client.calls.clear()
+    second = story(client, content=CA_PEM, app_id="space-1")
+    assert second["changed"] is False and client.writes == [] and len(client.calls) == 2
+    assert second["certificate"]["certificate_id"] == first["certificate"]["certificate_id"]
+    assert "content" not in second["certificate"]
+    assert second["diff"]["before"] == second["diff"]["after"]
+
+
+def test_idempotent_by_id_costs_one_show():
+    client = FakeIotda(CA_PEM)
+    cid = next(iter(client.cas))
+    result = story(client, certificate_id=cid)
+    assert result["changed"] is False and client.calls == [("GET", "/certificates/%s" % cid, None)]
+    assert result["diff"]["after"]["fingerprint_sha256"] == ca.fingerprint(CA_PEM)
+
+
+def test_same_cn_and_validity_but_other_certificate_is_uploaded():
+    other, dummy = make_ca()
+    client = FakeIotda(other)
+    assert story(client, content=CA_PEM)["changed"] is True
+    assert [c[0] for c in client.calls] == ["GET", "GET", "POST"]  # list, show (different DER), upload
+    assert len(client.cas) == 2
+
+
+def test_app_id_filters_the_search():
+    client = FakeIotda()
+    client._add(CA_PEM, app_id="other-space")
+    assert story(client, content=CA_PEM, app_id="space-1")["changed"] is True
+    assert len(client.cas) == 2
+
+
+def test_search_follows_every_page():
+    pems = [make_ca(cn="CA %d" % i)[0] for i in range(60)]
+    client = FakeIotda(CA_PEM, *pems)  # CA_PEM has the lowest ID: on the second page
+    result = story(client, content=CA_PEM)
+    assert result["changed"] is False and [c[0] for c in client.calls] == ["GET", "GET", "GET"]
+
+
+def test_duplicates_that_cannot_be_told_apart_fail_with_their_ids():
+    client = FakeIotda(CA_PEM, CA_PEM)
+    with pytest.raises(InputError) as caught:
+        story(client, content=CA_PEM)
+    for cid in client.cas:
+        assert cid in str(caught.value)
+    assert "certificate_id" in str(caught.value) and client.writes == []
+
+
+def test_check_mode_upload_predicts_and_diff_equals_real_run_but_server_fields():
+    checked = FakeIotda()
+    params = dict(content=CA_PEM, verified=True, private_key=CA_KEY_PEM, provision_enable=True, template_id="tpl")
+    check = story(checked, check_mode=True, **params)
+    assert checked.writes == [] and check["changed"] is True
+    for name in ca.SERVER_ASSIGNED:
+        assert check["certificate"][name] is None
+    assert check["certificate"]["status"] is True and check["certificate"]["template_id"] == "tpl"
+    real = story(FakeIotda(), **params)
+    assert check["diff"]["before"] == real["diff"]["before"] == {}
+    assert check["diff"]["after"] == dict(real["diff"]["after"], certificate_id=None, owner=None)
+    assert real["diff"]["after"]["verified"] is True and real["diff"]["after"]["provision_enable"] is True
+
+
+# --- verification -----------------------------------------------------------------------------
+
+
+def test_upload_verify_update_in_one_run_and_in_this_order():
+    client = FakeIotda()
+    result = story(client, content=CA_PEM, verified=True, private_key=CA_KEY_PEM, provision_enable=True, template_id="tpl")
+    cid = result["certificate"]["certificate_id"]
+    assert [(c[0], c[1].rsplit("/", 1)[-1]) for c in client.writes] == [("POST", "certificates"), ("POST", "action"), ("PUT", cid)]
+    assert client.writes[2][2] == {"provision_enable": True, "template_id": "tpl"}
+    assert result["certificate"]["status"] is True and result["certificate"]["provision_enable"] is True
+    client.calls.clear()
+    again = story(client, content=CA_PEM, verified=True, private_key=CA_KEY_PEM, provision_enable=True, template_id="tpl")
+    assert again["changed"] is False and client.writes == []
+
+
+def test_encrypted_key_with_passphrase_verifies():
+    client = FakeIotda()
+    result = story(client, content=CA_PEM, verified=True, private_key=key_pem(CA_KEY, PASSPHRASE), private_key_passphrase=PASSPHRASE)
+    assert result["certificate"]["status"] is True and next(iter(client.cas.values()))["status"] is True
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"private_key": key_pem(ec.generate_private_key(ec.SECP256R1()))}, "private_key does not belong to the CA certificate"),
+        ({"private_key": key_pem(CA_KEY, PASSPHRASE)}, "private_key is encrypted"),
+        ({"private_key": key_pem(CA_KEY, PASSPHRASE), "private_key_passphrase": "wrong"}, "wrong private_key_passphrase"),
+        ({"private_key": "not a key"}, "private_key cannot be read"),
+        ({"verification_certificate": "garbage"}, "verification_certificate is not a PEM certificate"),
+    ],
+)
+def test_bad_key_material_fails_before_any_request(params, message):
+    client = FakeIotda()
+    with pytest.raises(InputError) as caught:
+        story(client, content=CA_PEM, verified=True, **params)
+    assert message in str(caught.value) and client.calls == []
+    assert PASSPHRASE not in str(caught.value) and "PRIVATE KEY" not in str(caught.value)
+
+
+def test_unparseable_content_fails_before_any_request():
+    client = FakeIotda()
+    with pytest.raises(InputError, match="content is not a PEM certificate"):
+        story(client, content="hello")
+    assert client.calls == []
+
+
+def test_key_checked_against_the_shown_pem_when_selected_by_id():
+    client = FakeIotda(CA_PEM)
+    cid = next(iter(client.cas))
+    with pytest.raises(InputError, match="does not belong"):
+        story(client, certificate_id=cid, verified=True, private_key=key_pem(ec.generate_private_key(ec.SECP256R1())))
+    assert client.writes == []
+    assert story(client, certificate_id=cid, verified=True, private_key=CA_KEY_PEM)["certificate"]["status"] is True
+
+
+def test_failed_verification_after_upload_reports_the_uploaded_ca_and_a_rerun_converges():
+    other_pem, other_key = make_ca(cn="Other CA")
+    client = FakeIotda()
+    with pytest.raises(ModuleFailure) as caught:
+        # a verification certificate signed by another CA
+        story(client, content=CA_PEM, verified=True, verification_certificate=other_pem)
+    failure = caught.value
+    cid = failure.result["certificate"]["certificate_id"]
+    assert failure.result["changed"] is True and cid in client.cas
+    assert failure.result["error"]["code"] == "IOTDA.014307" and failure.result["error"]["http_status"] == 400
+    assert "CA certificate %s was uploaded, but its verification failed" % cid in str(failure.error)
+    assert "IOTDA.014307" in str(failure.error)
+    client.calls.clear()
+    result = story(client, content=CA_PEM, verified=True, private_key=CA_KEY_PEM)
+    assert result["changed"] is True and [c[0] for c in client.writes] == ["POST"] and len(client.cas) == 1
+    assert result["diff"]["before"]["verified"] is False and result["diff"]["after"]["verified"] is True
+
+
+def test_given_verification_certificate_is_sent_as_is():
+    client = FakeIotda(CA_PEM)
+    cid, record = next(iter(client.cas.items()))
+    now = datetime.datetime.now(datetime.timezone.utc)
+    proof_key = ec.generate_private_key(ec.SECP256R1())
+    proof = (
+        x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, record["verify_code"])]))
+        .issuer_name(x509.load_pem_x509_certificate(CA_PEM.encode()).subject).public_key(proof_key.public_key())
+        .serial_number(1).not_valid_before(now).not_valid_after(now + datetime.timedelta(days=1)).sign(CA_KEY, hashes.SHA256())
+    ).public_bytes(serialization.Encoding.PEM).decode()
+    result = story(client, certificate_id=cid, verified=True, verification_certificate=proof)
+    assert result["changed"] is True and client.writes[0][2] == {"verify_content": proof}
+
+
+def test_already_verified_is_no_change():
+    client = FakeIotda(CA_PEM, verified=True)
+    result = story(client, content=CA_PEM, verified=True, private_key=CA_KEY_PEM)
+    assert result["changed"] is False and client.writes == []
+
+
+def test_verified_false_on_a_verified_ca_fails_before_any_write():
+    client = FakeIotda(CA_PEM, verified=True)
+    with pytest.raises(InputError, match="cannot undo a verification"):
+        story(client, content=CA_PEM, verified=False)
+    assert client.writes == []
+    assert story(FakeIotda(CA_PEM), content=CA_PEM, verified=False)["changed"] is False
+
+
+# --- update -------------------------------------------------------------------------------------
+
+
+def test_only_differing_settings_are_sent_and_empty_template_unbinds():
+    client = FakeIotda(CA_PEM, verified=True)
+    cid, record = next(iter(client.cas.items()))
+    record.update(provision_enable=True, template_id="tpl")
+    result = story(client, certificate_id=cid, provision_enable=False, template_id="", ocsp_enable=False)
+    assert client.writes == [("PUT", "/certificates/%s" % cid, {"provision_enable": False, "template_id": None})]
+    assert result["diff"]["before"]["template_id"] == "tpl" and result["diff"]["after"]["template_id"] is None
+
+
+def test_check_mode_update_predicts_without_writing():
+    client = FakeIotda(CA_PEM, verified=True)
+    cid = next(iter(client.cas))
+    check = story(client, check_mode=True, certificate_id=cid, ocsp_enable=True)
+    real = story(FakeIotda(CA_PEM, verified=True), certificate_id=cid, ocsp_enable=True)
+    assert client.writes == [] and check["changed"] is True
+    assert check["diff"] == real["diff"] and check["certificate"] == dict(real["certificate"], name=check["certificate"]["name"])
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"provision_enable": True, "template_id": "tpl"}, "provision_enable=true needs a verified CA certificate"),
+        ({"ocsp_enable": True}, "ocsp_enable=true needs a verified CA certificate"),
+        ({"verified": True, "private_key": CA_KEY_PEM, "provision_enable": True}, "needs a provisioning template"),
+        ({"ocsp_ssl_enable": True}, "needs the CA certificate of the OCSP server"),
+    ],
+)
+def test_settings_the_platform_refuses_fail_before_any_write(params, message):
+    client = FakeIotda()
+    with pytest.raises(InputError, match=message):
+        story(client, content=CA_PEM, **params)
+    assert client.writes == []
+
+
+def test_update_failure_after_upload_reports_the_certificate():
+    class NoPut(FakeIotda):
+        def request(self, method, path, query=None, body=None, idempotent=None):
+            if method == "PUT":
+                raise api_error(method, path, 403, "IOTDA.000022", "basic edition")
+            return super().request(method, path, query, body, idempotent)
+
+    client = NoPut()
+    with pytest.raises(ModuleFailure) as caught:
+        story(client, content=CA_PEM, verified=True, private_key=CA_KEY_PEM, provision_enable=True, template_id="tpl")
+    assert caught.value.result["changed"] is True and caught.value.result["certificate"]["status"] is True
+    assert caught.value.result["error"]["code"] == "IOTDA.000022"
+
+
+# --- absent, unknown IDs ------------------------------------------------------------------------
+
+
+def test_delete_by_content_then_absent_is_unchanged():
+    client = FakeIotda(CA_PEM)
+    cid = next(iter(client.cas))
+    check = story(client, check_mode=True, content=CA_PEM, state="absent")
+    assert check["changed"] is True and client.writes == []
+    result = story(client, content=CA_PEM, state="absent")
+    assert result["changed"] is True and client.writes == [("DELETE", "/certificates/%s" % cid, None)]
+    assert result["diff"] == check["diff"] and result["diff"]["after"] == {} and result["diff"]["before"]["certificate_id"] == cid
+    again = story(client, content=CA_PEM, state="absent")
+    assert again["changed"] is False and again["certificate"] == {} and len(client.writes) == 1
+
+
+def test_delete_by_unknown_id_is_unchanged_and_404_on_delete_counts_as_gone():
+    client = FakeIotda()
+    assert story(client, certificate_id="0" * 24, state="absent")["changed"] is False
+
+    class Vanishing(FakeIotda):
+        def request(self, method, path, query=None, body=None, idempotent=None):
+            if method == "DELETE":
+                raise api_error(method, path, 404, "IOTDA.014300", "The certificate does not exist.")
+            return super().request(method, path, query, body, idempotent)
+
+    vanishing = Vanishing(CA_PEM)
+    assert story(vanishing, certificate_id=next(iter(vanishing.cas)), state="absent")["changed"] is False
+
+
+def test_unknown_id_with_state_present_fails_with_the_error_fields():
+    client = FakeIotda()
+    with pytest.raises(ModuleFailure) as caught:
+        story(client, certificate_id="0" * 24)
+    assert "no CA certificate with certificate_id %s" % ("0" * 24) in str(caught.value.error)
+    assert caught.value.result["error"]["http_status"] == 404 and caught.value.result["error"]["code"] == "IOTDA.014300"
+    assert client.writes == []
+
+
+def test_gateway_404_is_an_error_not_a_missing_certificate():
+    class WrongEndpoint(FakeIotda):
+        def request(self, method, path, query=None, body=None, idempotent=None):
+            raise api_error(method, path, 404, "APIGW.0101", "The API does not exist")
+
+    with pytest.raises(ApiError):
+        story(WrongEndpoint(), certificate_id="0" * 24, state="absent")
+
+
+# --- argument spec through main() ---------------------------------------------------------------
+
+CONNECTION = {"endpoint": "https://iotda.example", "project_id": "p", "region": "cn-north-4", "access_key": "ak", "secret_key": "sk-secret"}
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ({"certificate_id": "c1", "content": CA_PEM}, "mutually exclusive: certificate_id|content"),
+        ({}, "one of the following is required: certificate_id, content"),
+        ({"content": CA_PEM, "verified": True}, "verified is True but any of the following are missing: verification_certificate, private_key"),
+        ({"content": CA_PEM, "private_key_passphrase": PASSPHRASE}, "missing parameter(s) required by 'private_key_passphrase': private_key"),
+        ({"content": CA_PEM, "verified": True, "private_key": CA_KEY_PEM, "verification_certificate": CA_PEM}, "mutually exclusive"),
+        ({"content": "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----"}, "content is not a readable PEM certificate"),
+        ({"content": CA_PEM, "verified": True, "private_key": key_pem(ec.generate_private_key(ec.SECP256R1()))}, "does not belong"),
+    ],
+)
+def test_bad_input_fails_before_any_request(args, message, monkeypatch, capsys):
+    calls = []
+    monkeypatch.setattr(_iotda_client.IotdaClient, "request", lambda *a, **k: calls.append(a))
+    with patch_module_args(dict(CONNECTION, **args)):
+        with pytest.raises(SystemExit):
+            module_under_test.main()
+    result = json.loads(capsys.readouterr().out)
+    assert result["failed"] is True and message in result["msg"] and calls == []
+    text = json.dumps(result)
+    assert "sk-secret" not in text and "PRIVATE KEY" not in text and PASSPHRASE not in text
+
+
+def test_importing_the_module_does_not_import_cryptography():
+    """A run selected by certificate_id needs no cryptography: it is imported only for PEM or key options."""
+    code = (
+        "import sys\n"
+        "from ansible_collections.iotpki.certificates.plugins.modules import iotda_ca_certificate\n"
+        "sys.exit(1 if 'cryptography' in sys.modules else 0)\n"
+    )
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

@@ -15,7 +15,7 @@ import json
 import typing as t
 from urllib.parse import quote
 
-from ansible_collections.iotpki.certificates.plugins.module_utils._errors import InputError
+from ansible_collections.iotpki.certificates.plugins.module_utils._errors import ApiError, InputError
 from ansible_collections.iotpki.certificates.plugins.module_utils._http import HttpClient
 from ansible_collections.iotpki.certificates.plugins.module_utils import _iotda_signer as signer
 from ansible_collections.iotpki.certificates.plugins.module_utils._paging import PageResult, collect_pages
@@ -101,8 +101,26 @@ class IotdaClient:
         """Call ``/v5/iot/{project_id}`` + ``path``; return the decoded JSON body (None when empty)."""
         query_string = signer.canonical_query((k, v) for k, v in (query or []) if v is not None)
         payload = json.dumps(body, separators=(",", ":")).encode("utf-8") if body is not None else b""
-        dummy, data = self.http.request_json(method, self.prefix + path, query_string, payload, self._headers(), self._sign, idempotent)
+        response, data = self.http.request_json(method, self.prefix + path, query_string, payload, self._headers(), self._sign, idempotent)
+        if data is not None and not isinstance(data, dict):  # every IoTDA answer is an object (or empty)
+            raise ApiError(PLATFORM, method, self._url(path), "answer is not a JSON object but %s" % type(data).__name__,
+                           http_status=response.status, request_id=response.request_id)
         return data
+
+    def _url(self, path: str) -> str:
+        return self.http.base_url + self.prefix + path
+
+    def _list_answer(self, method: str, path: str, page: t.Optional[t.Dict[str, t.Any]], items_key: str) -> t.Dict[str, t.Any]:
+        """A list answer with the shape paging relies on; ApiError for anything else (never a traceback)."""
+        page = page or {}
+        items, info = page.get(items_key), page.get("page")
+        if items is not None and not (isinstance(items, list) and all(isinstance(item, dict) for item in items)):
+            problem = "'%s' is not a list of objects" % items_key
+        elif info is not None and not isinstance(info, dict):
+            problem = "'page' is not an object"
+        else:
+            return page
+        raise ApiError(PLATFORM, method, self._url(path), "unexpected list answer: %s" % problem)
 
     def get(self, path: str, query: t.Optional[t.Iterable[t.Tuple[str, t.Any]]] = None) -> t.Any:
         return self.request("GET", path, query)
@@ -119,7 +137,7 @@ class IotdaClient:
 
         def fetch(limit: int, marker: t.Optional[str]) -> t.Mapping[str, t.Any]:
             page_query = base + [("limit", limit)] + ([("marker", marker)] if marker else [])
-            return self.get(path, page_query) or {}
+            return self._list_answer("GET", path, self.get(path, page_query), items_key)
 
         return collect_pages(fetch, items_key, max_results)
 
@@ -130,7 +148,7 @@ class IotdaClient:
             body: t.Dict[str, t.Any] = {"limit": limit}
             if marker:
                 body["marker"] = marker
-            return self.request("POST", path, body=body, idempotent=True) or {}
+            return self._list_answer("POST", path, self.request("POST", path, body=body, idempotent=True), items_key)
 
         return collect_pages(fetch, items_key, max_results)
 

@@ -121,10 +121,11 @@ def normalized(certificate: t.Optional[t.Mapping[str, t.Any]]) -> t.Dict[str, t.
         return {}
     expiry = certificate.get("expiry_date")
     status = certificate.get("status")
+    fingerprint = certificate.get("fingerprint")
     return {
         "certificate_id": certificate.get("certificate_id"),
         "common_name": certificate.get("common_name"),
-        "fingerprint": re.sub(r"[\s:]", "", certificate.get("fingerprint") or "").upper() or None,
+        "fingerprint": (re.sub(r"[\s:]", "", fingerprint).upper() or None) if isinstance(fingerprint, str) else None,
         "status": status.lower() if isinstance(status, str) else status,
         "expiry_date": iso_utc(parse_iotda_date(expiry)) or expiry,
     }

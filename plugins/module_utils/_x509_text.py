@@ -36,7 +36,8 @@ def iotda_date(value: datetime.datetime) -> str:
 
 
 def parse_iotda_date(value: t.Optional[str]) -> t.Optional[datetime.datetime]:
-    if not value:
+    """An IoTDA date as an aware UTC datetime; None when missing or not such a date (whatever its JSON type)."""
+    if not value or not isinstance(value, str):
         return None
     try:
         return datetime.datetime.strptime(value, IOTDA_DATE).replace(tzinfo=datetime.timezone.utc)

@@ -71,7 +71,7 @@ def reason_name(value: t.Any) -> t.Optional[str]:
     text = str(value).strip()
     if not text:
         return None
-    if text.isdigit():
+    if text.isdecimal() and len(text) < 10:  # isdigit() also accepts superscripts, which int() refuses
         return REASON_NAMES.get(int(text), text)
     key = "_".join(text.replace("-", " ").replace("_", " ").lower().split())
     return key if key in REASONS else text
@@ -81,7 +81,7 @@ def status_name(value: t.Any) -> t.Optional[str]:
     """``certStatus`` 0/1/2 (int or string) → valid/revoked/expired; a status name passes; else None."""
     try:
         return STATUSES.get(int(value))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: Infinity, which JSON decoding accepts
         text = str(value).strip().lower() if value is not None else ""
         return text if text in STATUS_CHOICES else None
 

@@ -88,7 +88,7 @@ class EnosClient:
             raise ApiError(PLATFORM, "POST", url, "token service answered without a JSON object", http_status=response.status)
         status = data.get("status", data.get("code"))
         token = (data.get("data") or {}).get("accessToken") if isinstance(data.get("data"), dict) else None
-        if status not in (0, "0") or not token:
+        if status not in (0, "0") or not token or not isinstance(token, str):
             message = data.get("msg") or "no access token in the answer"
             raise ApiError(PLATFORM, "POST", url, "cannot get an access token: %s" % message, http_status=response.status, code=status, request_id=data.get("requestId"))
         return token

@@ -36,6 +36,11 @@ def is_write(platform: str, method: str, path: str) -> bool:
     return not path.endswith("/list-device")
 
 
+def _instance_id(platform: str, req: Request) -> Optional[str]:
+    """The IoTDA ``Instance-Id`` header (None for other platforms or when absent)."""
+    return req.headers.get("instance-id") if platform == "iotda" else None
+
+
 def _auth_label(state: SimState, platform: str, req: Request) -> str:
     if platform == "iotda":
         return iotda.check_auth(state, req).label
@@ -83,7 +88,7 @@ class Simulator:
             outcome = Outcome(json_response(404, {"error": "unknown path %s" % req.path}))
             fault = None
         else:
-            fault = self.state.faults.take(platform, req.method, req.path)
+            fault = self.state.faults.take(platform, req.method, req.path, req.query, _instance_id(platform, req))
             outcome = self._process(platform, req, fault)
         self._record(started, platform, req, outcome, fault)
         return outcome.response
@@ -105,6 +110,7 @@ class Simulator:
             "query": req.query, "status": None if response.drop else response.status,
             "code": _code_of(platform, response, fault), "auth": outcome.auth, "temporary": outcome.temporary,
             "fault": fault is not None, "write": is_write(platform, req.method, req.path),
+            "instance_id": _instance_id(platform, req),
         })
         self._trace(started, platform, req, response, outcome.auth)
 

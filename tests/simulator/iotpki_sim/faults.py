@@ -39,19 +39,22 @@ class Fault:
     after_processing: bool = False
     enos_code: Optional[int] = None
     msg: Optional[str] = None
-    match: dict[str, str] = dataclasses.field(default_factory=dict)
+    match: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     @property
     def answers(self) -> bool:
         """True when the fault replaces the answer (not just a delay)."""
         return self.drop or self.status is not None or self.enos_code is not None
 
-    def matches(self, platform: str, method: str, path: str) -> bool:
+    def matches(self, platform: str, method: str, path: str, query: Optional[dict[str, str]] = None,
+                instance_id: Optional[str] = None) -> bool:
         """Does this fault apply to the request?"""
         wanted = self.match
         return ((not wanted.get("platform") or wanted["platform"] == platform)
                 and (not wanted.get("method") or wanted["method"].upper() == method.upper())
-                and (not wanted.get("path") or wanted["path"] in path))
+                and (not wanted.get("path") or wanted["path"] in path)
+                and all((query or {}).get(key) == value for key, value in wanted.get("query", {}).items())
+                and (not wanted.get("instance_id") or wanted["instance_id"] == instance_id))
 
     def view(self) -> dict[str, Any]:
         """The GET /_sim/faults view."""
@@ -88,8 +91,11 @@ def parse_fault(spec: Any, fault_id: int) -> Fault:
     if unknown:
         raise ValueError("unknown fault field(s): %s" % ", ".join(sorted(unknown)))
     match = spec.get("match") or {}
-    if not isinstance(match, dict) or set(match) - {"platform", "method", "path"}:
-        raise ValueError("match takes platform, method and path")
+    if not isinstance(match, dict) or set(match) - {"platform", "method", "path", "query", "instance_id"}:
+        raise ValueError("match takes platform, method, path, query and instance_id")
+    query = match.get("query", {})
+    if not isinstance(query, dict) or not all(isinstance(v, str) for v in query.values()):
+        raise ValueError("match.query must be an object of strings")
     if match.get("platform") not in (None,) + PLATFORMS:
         raise ValueError("match.platform must be one of %s" % ", ".join(PLATFORMS))
     retry_after = spec.get("retry_after")
@@ -106,7 +112,7 @@ def parse_fault(spec: Any, fault_id: int) -> Fault:
                  delay=_number(spec, "delay", float, 0, 300) or 0.0, drop=spec.get("drop", False),
                  after_processing=spec.get("after_processing", False),
                  enos_code=_number(spec, "enos_code", int, -2 ** 31, 2 ** 31 - 1), msg=_text(spec, "msg"),
-                 match={k: str(v) for k, v in match.items()})
+                 match={k: (dict(v) if k == "query" else str(v)) for k, v in match.items()})
 
 
 class FaultQueue:
@@ -125,11 +131,12 @@ class FaultQueue:
             self._faults.append(fault)
             return fault
 
-    def take(self, platform: str, method: str, path: str) -> Optional[Fault]:
+    def take(self, platform: str, method: str, path: str, query: Optional[dict[str, str]] = None,
+             instance_id: Optional[str] = None) -> Optional[Fault]:
         """Consume one use of the first matching fault, if any."""
         with self._lock:
             for fault in self._faults:
-                if fault.matches(platform, method, path):
+                if fault.matches(platform, method, path, query, instance_id):
                     fault.remaining -= 1
                     if fault.remaining <= 0:
                         self._faults.remove(fault)

@@ -36,7 +36,7 @@ def test_request_log(client, enos):
     assert entries["count"] == 3
     first, second, third = entries["requests"]
     assert set(first) == {"seq", "time", "platform", "method", "path", "query", "status", "code", "auth", "temporary",
-                          "fault", "write"}
+                          "fault", "write", "instance_id"}
     assert first["platform"] == "iotda" and first["query"] == {"limit": "5", "app_id": "a b"}
     assert first["path"].endswith("/certificates") and first["status"] == 200 and first["code"] is None
     assert first["write"] is False and first["fault"] is False and first["time"].endswith("Z")

@@ -126,6 +126,19 @@ class HttpClient:
             self._silence_insecure_warning()
         elif ca_path:
             self.session.verify = ca_path
+        self._read_environment_once()
+
+    def _read_environment_once(self) -> None:
+        """Take requests' environment settings (proxies, NO_PROXY, REQUESTS_CA_BUNDLE) once per client.
+
+        With ``trust_env`` requests reads them, and ~/.netrc, for every request: a third of the time of
+        a small request. Every request of this client goes to one base URL, so the answer never changes.
+        ~/.netrc is no longer read: its credentials would replace the signed Authorization header.
+        """
+        settings = self.session.merge_environment_settings(self.base_url, {}, None, self.session.verify, None)
+        self.session.trust_env = False
+        self.session.proxies = settings["proxies"]
+        self.session.verify = settings["verify"]
 
     @staticmethod
     def _silence_insecure_warning() -> None:

@@ -59,7 +59,7 @@ def parse_retry_after(value: t.Optional[str], now: t.Optional[float] = None) -> 
     value = value.strip()
     if not value:
         return None
-    if value.isdigit():
+    if value.isdecimal():  # not isdigit(): it accepts superscripts such as "²", which float() refuses
         return float(value)
     try:
         when = parsedate_to_datetime(value)

@@ -86,7 +86,7 @@ def load_certificate(pem: str, what: str = "content") -> CertificateInfo:
         raise InputError("%s is not a PEM certificate (no '-----BEGIN CERTIFICATE-----' block)" % what)
     try:
         return CertificateInfo(x509.load_pem_x509_certificate(text.encode("utf-8")))
-    except (ValueError, TypeError) as error:
+    except (ValueError, TypeError, x509.InvalidVersion) as error:  # InvalidVersion is no ValueError
         raise InputError("%s is not a readable PEM certificate: %s" % (what, str(error).splitlines()[0] if str(error) else "parse error")) from None
 
 

@@ -37,9 +37,11 @@ SANITY_PYTHON ?= 3.11
 SANITY_MODE ?= local
 SANITY_ARGS ?=
 LINT_ARGS ?=
+UNITS_TESTS ?= tests/unit
 UNITS_ARGS ?=
 # One simulator per pytest-xdist worker; INTEGRATION_WORKERS=0 runs in-process.
 INTEGRATION_WORKERS ?= 2
+INTEGRATION_TESTS ?= tests/integration
 INTEGRATION_ARGS ?=
 SIMULATOR_ARGS ?=
 
@@ -56,7 +58,7 @@ unexport PYTHONPATH
 .PHONY: help venv link sanity lint units integration test simulator demo bench clean distclean
 
 help:
-	@sed -n '2,11s/^# \{0,1\}//p' $(firstword $(MAKEFILE_LIST))
+	@sed -n '3,11s/^# \{0,1\}//p' $(firstword $(MAKEFILE_LIST))
 
 # ---------------------------------------------------------------------------------------------
 # Tools
@@ -90,14 +92,15 @@ sanity: venv
 lint: venv link
 	$(VENV_BIN)/ansible-lint --offline $(LINT_ARGS)
 
+# pytest exits 5 when it collects no tests: reported, not a failure.
 units: venv link
-	@rc=0; PYTHONPATH=$(COLLECTIONS) $(PYTEST) tests/unit $(UNITS_ARGS) || rc=$$?; \
-	if [ $$rc -eq 5 ]; then echo "units: no tests collected"; rc=0; fi; exit $$rc
+	PYTHONPATH=$(COLLECTIONS) $(PYTEST) $(UNITS_TESTS) $(UNITS_ARGS) \
+	  || { rc=$$?; [ $$rc -eq 5 ] && echo "units: no tests collected" || exit $$rc; }
 
 integration: venv link
-	@rc=0; PYTHONPATH=$(COLLECTIONS) $(PYTEST) tests/integration \
-	  $(if $(filter-out 0,$(INTEGRATION_WORKERS)),-n $(INTEGRATION_WORKERS)) $(INTEGRATION_ARGS) || rc=$$?; \
-	if [ $$rc -eq 5 ]; then echo "integration: no tests collected"; rc=0; fi; exit $$rc
+	PYTHONPATH=$(COLLECTIONS) $(PYTEST) $(INTEGRATION_TESTS) \
+	  $(if $(filter-out 0,$(INTEGRATION_WORKERS)),-n $(INTEGRATION_WORKERS)) $(INTEGRATION_ARGS) \
+	  || { rc=$$?; [ $$rc -eq 5 ] && echo "integration: no tests collected" || exit $$rc; }
 
 test:
 	@$(MAKE) --no-print-directory sanity

@@ -152,7 +152,9 @@ def main():
     env['HOME'] = home
     # Keep the interpreter of the tools' virtual environment (and its ansible-test) first.
     env['PATH'] = os.path.dirname(sys.executable) + os.pathsep + env.get('PATH', '')
-    env.pop('PYTHONPATH', None)
+    # ansible-test finds the collection from its working directory; the Makefile's link must not interfere.
+    for name in ('PYTHONPATH', 'ANSIBLE_COLLECTIONS_PATH', 'ANSIBLE_COLLECTIONS_PATHS'):
+        env.pop(name, None)
 
     ansible_test = os.path.join(os.path.dirname(sys.executable), 'ansible-test')
     extra = [arg for arg in args.ansible_test_args if arg != '--']

@@ -14,6 +14,7 @@ Note that this module util is PRIVATE to the collection. It can have breaking ch
 from __future__ import annotations
 
 import json
+import random
 import typing as t
 from urllib.parse import quote, urlencode
 
@@ -25,6 +26,10 @@ PLATFORM = "EnOS"
 TOKEN_PATH = "/apim-token-service/v2.0/token/get"
 CERTIFICATES_PATH = "/connect-service/v2.0/certificates"
 TOKEN_EXPIRED = 1203
+# The token service refuses an encryption (appKey + timestamp in ms) it has seen before: parallel
+# runs (forks) asking in the same millisecond, or a retried token request whose first copy arrived.
+TOKEN_REPLAYED = 1001
+TOKEN_ATTEMPTS = 5
 
 
 def device_query(asset_id: t.Optional[str] = None, product_key: t.Optional[str] = None, device_key: t.Optional[str] = None) -> t.List[t.Tuple[str, str]]:
@@ -77,21 +82,28 @@ class EnosClient:
         return self._token
 
     def _fetch_token(self) -> str:
-        stamp = signer.timestamp_ms()
-        body = {"appKey": self.app_key, "encryption": signer.token_encryption(self.app_key, stamp, self.app_secret), "timestamp": stamp}
-        payload = json.dumps(body, separators=(",", ":")).encode("utf-8")
-        self.token_requests += 1
-        # Asking for a token changes nothing on the platform: safe to retry like a read.
-        response, data = self.http.request_json("POST", TOKEN_PATH, "", payload, self._json_headers(), None, idempotent=True)
-        url = self.http.base_url + TOKEN_PATH
-        if not isinstance(data, dict):
-            raise ApiError(PLATFORM, "POST", url, "token service answered without a JSON object", http_status=response.status)
-        status = data.get("status", data.get("code"))
-        token = (data.get("data") or {}).get("accessToken") if isinstance(data.get("data"), dict) else None
-        if status not in (0, "0") or not token or not isinstance(token, str):
-            message = data.get("msg") or "no access token in the answer"
-            raise ApiError(PLATFORM, "POST", url, "cannot get an access token: %s" % message, http_status=response.status, code=status, request_id=data.get("requestId"))
-        return token
+        """A new access token; a replayed-encryption answer (1001) is asked again with a fresh timestamp."""
+        attempt = 0
+        while True:
+            attempt += 1
+            stamp = signer.timestamp_ms()
+            body = {"appKey": self.app_key, "encryption": signer.token_encryption(self.app_key, stamp, self.app_secret), "timestamp": stamp}
+            payload = json.dumps(body, separators=(",", ":")).encode("utf-8")
+            self.token_requests += 1
+            # Asking for a token changes nothing on the platform: safe to retry like a read.
+            response, data = self.http.request_json("POST", TOKEN_PATH, "", payload, self._json_headers(), None, idempotent=True)
+            url = self.http.base_url + TOKEN_PATH
+            if not isinstance(data, dict):
+                raise ApiError(PLATFORM, "POST", url, "token service answered without a JSON object", http_status=response.status)
+            status = data.get("status", data.get("code"))
+            if status in (TOKEN_REPLAYED, str(TOKEN_REPLAYED)) and attempt < TOKEN_ATTEMPTS:
+                self.http.sleep(random.uniform(0.002, 0.05))  # another millisecond, and away from the other runs
+                continue
+            token = (data.get("data") or {}).get("accessToken") if isinstance(data.get("data"), dict) else None
+            if status not in (0, "0") or not token or not isinstance(token, str):
+                message = data.get("msg") or "no access token in the answer"
+                raise ApiError(PLATFORM, "POST", url, "cannot get an access token: %s" % message, http_status=response.status, code=status, request_id=data.get("requestId"))
+            return token
 
     @staticmethod
     def _json_headers() -> t.Dict[str, str]:

@@ -21,7 +21,7 @@ from ansible_collections.iotpki.certificates.plugins.module_utils import _iotda_
 from ansible_collections.iotpki.certificates.plugins.module_utils import _iotda_device as device
 from ansible_collections.iotpki.certificates.plugins.module_utils import _iotda_reads as reads
 from ansible_collections.iotpki.certificates.plugins.module_utils import _retry
-from ansible_collections.iotpki.certificates.plugins.module_utils._enos_client import EnosClient
+from ansible_collections.iotpki.certificates.plugins.module_utils._enos_client import TOKEN_ATTEMPTS, EnosClient
 from ansible_collections.iotpki.certificates.plugins.module_utils._errors import ApiError
 from ansible_collections.iotpki.certificates.plugins.module_utils._http import Response, describe_body
 from ansible_collections.iotpki.certificates.plugins.module_utils._iotda_client import IotdaClient
@@ -132,6 +132,9 @@ class _FakeHttp:
         self.answers = list(answers)
         self.calls = 0
 
+    def sleep(self, seconds):
+        assert 0 <= seconds < 1
+
     def request_json(self, method, path, query="", body=None, headers=None, sign=None, idempotent=None):
         self.calls += 1
         if sign is not None:
@@ -148,7 +151,7 @@ envelopes = json_values | st.fixed_dictionaries({}, optional={
     "requestId": json_values,
     "data": json_values | st.lists(enos_records, max_size=3),
 })
-token_answers = json_values | st.fixed_dictionaries({"status": st.sampled_from([0, "0", 1002]) | json_values}, optional={
+token_answers = json_values | st.fixed_dictionaries({"status": st.sampled_from([0, "0", 1001, 1002]) | json_values}, optional={
     "data": json_values | st.fixed_dictionaries({}, optional={"accessToken": json_values | st.text(min_size=1, max_size=20)}),
     "msg": json_values,
 })
@@ -157,6 +160,7 @@ token_answers = json_values | st.fixed_dictionaries({"status": st.sampled_from([
 @given(token_answers, envelopes, envelopes, token_answers, envelopes)
 @example({"status": 0, "data": {"accessToken": 12345}}, {"code": 0, "data": []}, {}, {}, {})
 @example({"status": 0, "data": {"accessToken": ["APIM"]}}, {"code": 0, "data": []}, {}, {}, {})
+@example({"status": 1001, "msg": "replayed"}, {"status": 1001}, {"status": 0, "data": {"accessToken": "APIM"}}, {}, {})
 def test_enos_envelope_only_api_error(token, first, second, token_again, third):
     client = EnosClient(ENOS_PARAMS)
     client.http = _FakeHttp([token, first, token_again, second, third])
@@ -167,7 +171,7 @@ def test_enos_envelope_only_api_error(token, first, second, token_again, third):
         json.dumps(error.to_dict(), default=str)
     else:
         enos.list_certificates(_Canned(data), [("assetId", "a1")])
-    assert client.http.calls <= 4  # token, call, one new token, one repeat
+    assert client.http.calls <= 2 * TOKEN_ATTEMPTS + 2  # tokens (replays asked again), call, one new token, one repeat
 
 
 class _Canned:

@@ -390,9 +390,12 @@ def test_fault_matrix(sim, run_playbook, tmp_path, extra_secrets):
             check(sum(fault_phase['retry_waits']) >= 1.7, 'exponential backoff (at least 0.25 + 0.5 + 1 s)')
 
     # EnOS tokens are not tied to a device: count them per phase. One per module run, one more per
-    # expired-token cell; the wrong-secret cells' token requests are refused.
+    # expired-token cell; the wrong-secret cells' token requests are refused. Requests refused as a
+    # replay (1001: two cells asked in the same millisecond) are asked again and counted apart.
     enos_cells = [(r, c) for r, c in cells() if r.platform == 'enos']
-    tokens = collections.Counter('fault' if e['seq'] <= boundary else 'rerun' for e in log if e['platform'] == 'enos-token')
+    token_log = [e for e in log if e['platform'] == 'enos-token']
+    tokens = collections.Counter('fault' if e['seq'] <= boundary else 'rerun' for e in token_log if e['code'] != 1001)
+    replayed = len([e for e in token_log if e['code'] == 1001])
     expired_cells = len([1 for _r, c in enos_cells if c.key.startswith('expired')])
     assert tokens == {'fault': len(enos_cells) + expired_cells, 'rerun': len(enos_cells)}, tokens
 
@@ -403,6 +406,7 @@ def test_fault_matrix(sim, run_playbook, tmp_path, extra_secrets):
         'faults': [dict(column._asdict(), spec=column.spec) for column in FAULTS],
         'cells': records,
         'enos_token_requests': dict(tokens),
+        'enos_token_requests_refused_as_replay': replayed,
         'total_requests': len(log),
         'leftover_faults_cleared': outcomes['leftover_faults'],
     }

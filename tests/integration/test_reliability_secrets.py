@@ -78,7 +78,9 @@ def material(tmp_path):
         },
         'env': {'IOTDA_SECURITY_TOKEN': SECURITY_TOKEN, 'RELIABILITY_CA_KEY_PASSPHRASE': PASSPHRASE,
                 'RELIABILITY_WRONG_IAM_TOKEN': WRONG_IAM_TOKEN, 'RELIABILITY_WRONG_SECRET_KEY': WRONG_SECRET_KEY},
-        'secrets': [PASSPHRASE, SECURITY_TOKEN, WRONG_IAM_TOKEN, WRONG_SECRET_KEY] + body_lines + [der.hex(), der.hex().upper()],
+        'secrets': [('CA key passphrase', PASSPHRASE), ('IoTDA security token', SECURITY_TOKEN), ('wrong IAM token', WRONG_IAM_TOKEN),
+                    ('wrong secret key', WRONG_SECRET_KEY)] + [('CA private key PEM line', line) for line in body_lines] + [
+                    ('CA private key DER (hex)', der.hex()), ('CA private key DER (HEX)', der.hex().upper())],
     }
 
 
@@ -107,7 +109,7 @@ def enos_access_token(sim):
 
 def all_secrets(sim, material, token):
     return [(name, sim.credentials[name]) for name in ('iotda_secret_key', 'iotda_auth_token', 'enos_secret_key')] + [
-        ('EnOS access token', token)] + [('secret #%d' % i, value) for i, value in enumerate(material['secrets'])]
+        ('EnOS access token', token)] + list(material['secrets'])
 
 
 def scan(scanner, streams):
@@ -180,6 +182,7 @@ def test_ansible_debug_shows_module_arguments_only(sim, _runner, material, tmp_p
 
     environment_secrets = [(name, sim.credentials[name]) for name in ('iotda_secret_key', 'enos_secret_key')] + [
         ('IoTDA security token', SECURITY_TOKEN), ('EnOS access token', token)]
+    assert all(pair in all_secrets(sim, material, token) for pair in environment_secrets)
     argument_secrets = [(label, value) for label, value in all_secrets(sim, material, token) if (label, value) not in environment_secrets]
     results_text = results_file.read_text(encoding='utf-8')
     quiet = SecretScanner(environment_secrets)
@@ -193,6 +196,7 @@ def test_ansible_debug_shows_module_arguments_only(sim, _runner, material, tmp_p
     in_debug = loud.findings([('_execute_module lines', '\n'.join(debug_lines))])
     record('ansible-debug', scanned, 3, len(quiet.needles) + len(loud.needles), findings + elsewhere)
     SUMMARY['ansible-debug']['in _execute_module lines only'] = sorted({label.split(' (base64)')[0] for label, _stream, _text in in_debug})
+    SUMMARY['ansible-debug']['never (from the environment, or fetched)'] = [label for label, _value in environment_secrets]
     save('ansible-debug')
     assert findings == [] and elsewhere == [], findings + elsewhere
     assert in_debug  # the documented ansible-core behaviour is still there (else: update this test and the notes)

@@ -102,7 +102,8 @@ class EnosClient:
             token = (data.get("data") or {}).get("accessToken") if isinstance(data.get("data"), dict) else None
             if status not in (0, "0") or not token or not isinstance(token, str):
                 message = data.get("msg") or "no access token in the answer"
-                raise ApiError(PLATFORM, "POST", url, "cannot get an access token: %s" % message, http_status=response.status, code=status, request_id=data.get("requestId"))
+                raise ApiError(PLATFORM, "POST", url, "cannot get an access token: %s" % message, http_status=response.status, code=status,
+                               request_id=data.get("requestId"))
             return token
 
     @staticmethod

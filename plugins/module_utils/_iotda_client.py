@@ -151,4 +151,3 @@ class IotdaClient:
             return self._list_answer("POST", path, self.request("POST", path, body=body, idempotent=True), items_key)
 
         return collect_pages(fetch, items_key, max_results)
-

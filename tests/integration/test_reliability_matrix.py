@@ -22,15 +22,14 @@ what the run found (regenerate it with the command the failure prints).
 
 from __future__ import annotations
 
-import base64
 import collections
 import datetime
 import email.utils
+import functools
 import importlib.util
 import json
 import os
 
-import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -291,6 +290,13 @@ DONE_STATE = {'ca_upload': 1, 'ca_verify': True, 'device_put': 'INACTIVE', 'enos
 INITIAL_STATE = {'ca_upload': 0, 'ca_verify': False, 'device_put': 'ACTIVE', 'enos_revoke': 'valid'}
 
 
+def _check(problems, record, condition, what):
+    if not condition:
+        problems.append('%s / %s: %s (outcome %r, fault phase %s, re-run %s, states %s -> %s -> %s, message %r)' % (
+            record['row'], record['fault'], what, record['outcome'], record['fault_phase'], record['rerun'], record['state_before'],
+            record['state_after_fault'], record['state_after_rerun'], (record['message'] or '')[:300]))
+
+
 def load_generator():
     spec = importlib.util.spec_from_file_location('gen_reliability_doc', GENERATOR)
     module = importlib.util.module_from_spec(spec)
@@ -358,11 +364,7 @@ def test_fault_matrix(sim, run_playbook, tmp_path, extra_secrets):
                 record['outcome'] = 'FAILED BADLY: %s' % '; '.join(shape)
         records.append(record)
 
-        def check(condition, what, record=record):
-            if not condition:
-                problems.append('%s / %s: %s (outcome %r, fault phase %s, re-run %s, states %s -> %s -> %s, message %r)' % (
-                    row.key, column.key, what, record['outcome'], record['fault_phase'], record['rerun'], record['state_before'],
-                    record['state_after_fault'], record['state_after_rerun'], (record['message'] or '')[:300]))
+        check = functools.partial(_check, problems, record)
 
         check(succeeded == want_ok, 'expected %s' % ('success' if want_ok else 'a clear failure'))
         check(not record['outcome'].startswith('FAILED BADLY'), 'failure shape')

@@ -78,9 +78,10 @@ def material(tmp_path):
         },
         'env': {'IOTDA_SECURITY_TOKEN': SECURITY_TOKEN, 'RELIABILITY_CA_KEY_PASSPHRASE': PASSPHRASE,
                 'RELIABILITY_WRONG_IAM_TOKEN': WRONG_IAM_TOKEN, 'RELIABILITY_WRONG_SECRET_KEY': WRONG_SECRET_KEY},
-        'secrets': [('CA key passphrase', PASSPHRASE), ('IoTDA security token', SECURITY_TOKEN), ('wrong IAM token', WRONG_IAM_TOKEN),
-                    ('wrong secret key', WRONG_SECRET_KEY)] + [('CA private key PEM line', line) for line in body_lines] + [
-                    ('CA private key DER (hex)', der.hex()), ('CA private key DER (HEX)', der.hex().upper())],
+        'secrets': ([('CA key passphrase', PASSPHRASE), ('IoTDA security token', SECURITY_TOKEN), ('wrong IAM token', WRONG_IAM_TOKEN),
+                     ('wrong secret key', WRONG_SECRET_KEY)]
+                    + [('CA private key PEM line', line) for line in body_lines]
+                    + [('CA private key DER (hex)', der.hex()), ('CA private key DER (HEX)', der.hex().upper())]),
     }
 
 

@@ -280,8 +280,9 @@ def test_ca_certificate_bad_input(args, capsys, sent):
 
 
 info_args = st.one_of(
-    st.fixed_dictionaries({"kind": st.just("ca")}, optional={"common_name": non_empty, "fingerprint": st.just("AB" * 32),
-                                                              "include_devices": st.just(True)}).filter(lambda d: len(d) > 1),
+    st.fixed_dictionaries(
+        {"kind": st.just("ca")}, optional={"common_name": non_empty, "fingerprint": st.just("AB" * 32), "include_devices": st.just(True)},
+    ).filter(lambda d: len(d) > 1),
     st.fixed_dictionaries({"kind": st.just("device"), "app_id": non_empty}),
     st.fixed_dictionaries({"kind": st.sampled_from(["ca", "device"]), "certificate_id": non_empty, "expiring_within_days": st.integers(0, 9)}),
     st.fixed_dictionaries({"expiring_within_days": negative}),

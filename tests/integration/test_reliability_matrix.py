@@ -30,12 +30,10 @@ import importlib.util
 import json
 import os
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from harness import REPO
+from test_reliability_secrets import make_ca
 
 RESULTS_DIR = os.path.join(REPO, 'tests', 'output', 'reliability')
 MATRIX_FILE = os.path.join(RESULTS_DIR, 'matrix.json')
@@ -145,17 +143,6 @@ def expected(row, column):
 # Seeding
 
 
-def make_ca_pem(common_name):
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name), x509.NameAttribute(NameOID.ORGANIZATION_NAME, 'iotpki reliability')])
-    now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
-            .not_valid_after(now + datetime.timedelta(days=3650))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True).sign(key, hashes.SHA256()))
-    return cert.public_bytes(serialization.Encoding.PEM).decode()
-
-
 def seed(sim):
     """Seed what every cell works on; return the inventory host vars of each cell and the secrets to scan for."""
     hosts, secrets = {}, []
@@ -198,7 +185,7 @@ def seed(sim):
             host['cell_asset_id'] = name
             host['cell_cert_sn'] = 61000 + enos_cells.index((row, column))
         if row.key == 'ca_upload':
-            host['cell_content'] = make_ca_pem(name)
+            host['cell_content'] = make_ca(name, ec.generate_private_key(ec.SECP256R1()), days=3650)
             host['cell_app_id'] = name
         elif row.key == 'ca_verify':
             ca = verify_cas[verify_cells.index((row, column))]

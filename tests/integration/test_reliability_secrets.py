@@ -42,17 +42,19 @@ WRONG_SECRET_KEY = 'reliability-wrong-secret-key-9e27'
 PEM_PRIVATE_MARKERS = ('PRIVATE KEY-----', 'BEGIN ENCRYPTED', 'Proc-Type: 4,ENCRYPTED')
 
 
-def make_ca(common_name, key):
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name), x509.NameAttribute(NameOID.ORGANIZATION_NAME, 'iotpki secrets')])
+def make_ca(common_name, key, days=365):
+    """A self-signed CA certificate (PEM) for ``key`` (the reliability tests share it)."""
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name), x509.NameAttribute(NameOID.ORGANIZATION_NAME, 'iotpki reliability')])
     now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
             .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
-            .not_valid_after(now + datetime.timedelta(days=365))
+            .not_valid_after(now + datetime.timedelta(days=days))
             .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True).sign(key, hashes.SHA256()))
     return cert.public_bytes(serialization.Encoding.PEM).decode()
 
 
 def key_pem(key, passphrase=None):
+    """The private key as PKCS#8 PEM, encrypted with ``passphrase`` when given."""
     encryption = serialization.BestAvailableEncryption(passphrase.encode()) if passphrase else serialization.NoEncryption()
     return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption).decode()
 

@@ -40,8 +40,8 @@ MATRIX_FILE = os.path.join(RESULTS_DIR, 'matrix.json')
 DOC = os.path.join(REPO, 'docs', 'reliability.md')
 GENERATOR = os.path.join(REPO, 'tests', 'tools', 'gen_reliability_doc.py')
 
-TIMEOUT_CELL = 2  # the module's timeout in the read-timeout cells, seconds
-DELAY_CELL = 5  # the fault's delay there
+TIMEOUT_CELL = 3  # the module's timeout in the read-timeout cells, seconds (room for a loaded machine)
+DELAY_CELL = 6  # the fault's delay there
 SETTLE_SECONDS = DELAY_CELL + 1  # between the phases: every delayed request has been answered
 HTML_PAGE = ('<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center>'
              '<hr><center>nginx</center></body></html>')

@@ -215,7 +215,10 @@ class HttpClient:
                 self._pause(method, full_path, "HTTP %d" % response.status, attempt, retry_after)
                 continue
             code, message, request_id = describe_body(response)
-            raise ApiError(self.platform, method, url, message, http_status=response.status, code=code, request_id=request_id, retryable=retryable, attempts=attempt)
+            raise ApiError(
+                self.platform, method, url, message,
+                http_status=response.status, code=code, request_id=request_id, retryable=retryable, attempts=attempt,
+            )
 
     def request_json(
         self,

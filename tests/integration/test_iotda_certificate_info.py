@@ -51,7 +51,11 @@ def test_listings_are_complete_filtered_and_cost_ceil_n_over_50(run_playbook, si
 
     assert run.task("List every device certificate")["total"] == 1234
     assert run.task("List the first 120 device certificates")["truncated"] is True
-    full = lambda n: [50] * math.ceil(n / 50)  # noqa: E731  (the limit each request asks for)
+
+    def full(n):
+        """The limit each list request asks for, for n records."""
+        return [50] * math.ceil(n / 50)
+
     assert listings(sim) == [
         ("device", {}, full(1234)),
         ("ca", {}, full(120)),

@@ -90,9 +90,10 @@ options:
     type: int
     default: 3
 notes:
-  - Connection options can be set for all IoTDA modules at once with C(module_defaults) and the group
-    C(group/iotpki.certificates.iotda), or through the environment variables named for each option
-    (an empty environment variable counts as unset).
+  - Modules take connection options as task arguments, from C(module_defaults) with the group
+    C(group/iotpki.certificates.iotda) (all IoTDA modules at once), or from the environment variables named for each
+    option. The lookup takes them as keyword arguments, variables or environment variables. An empty environment
+    variable counts as unset.
 """
 
     PLUGINS = r"""

@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 name: iotda_certificate
 short_description: Read Huawei Cloud IoTDA CA or device certificates on the controller
-version_added: 1.0.0
+version_added: 0.1.0
 description:
   - Returns the certificates named by their IDs (one show call each), or with no terms every certificate of O(kind)
     (all pages, 50 per request), as a list of the platform's certificate objects, each with C(expires_in_days).

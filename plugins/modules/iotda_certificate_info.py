@@ -9,7 +9,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: iotda_certificate_info
 short_description: Read Huawei Cloud IoTDA CA certificates, device certificates and the devices using them
-version_added: 1.0.0
+version_added: 0.1.0
 description:
   - Reads one certificate by O(certificate_id), or lists every CA certificate (O(kind=ca)) or device certificate
     (O(kind=device)) of the project, following the platform's C(page.marker) through all pages at 50 per request.

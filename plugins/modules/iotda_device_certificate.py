@@ -9,7 +9,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: iotda_device_certificate
 short_description: Activate, deactivate or delete Huawei Cloud IoTDA device certificates
-version_added: 1.0.0
+version_added: 0.1.0
 description:
   - Sets the status of an existing IoTDA device certificate (V(active) or V(inactive)), or deletes it.
     Deactivating a device certificate stops every device using it from connecting, for example after a device key leaked.

@@ -43,7 +43,9 @@ def test_collection_metadata_points_at_runtime_requirements():
 
 
 def test_ansible_builder_create_and_introspect(tmp_path):
-    env = {key: value for key, value in os.environ.items() if not key.startswith("ANSIBLE_")}
+    # Neither ANSIBLE_* nor PYTHONPATH: with the working tree importable, ansible-galaxy would call the
+    # collection "already installed" and skip the builder stage's install.
+    env = {key: value for key, value in os.environ.items() if not key.startswith("ANSIBLE_") and key != "PYTHONPATH"}
     env["ANSIBLE_HOME"] = str(tmp_path / "ansible-home")
     env["ANSIBLE_NOCOLOR"] = "1"
     galaxy = tool("ansible-galaxy")
@@ -75,7 +77,7 @@ def test_ansible_builder_create_and_introspect(tmp_path):
 
     # The builder stage, replayed on the host: install the collection, introspect its requirements.
     collections = tmp_path / "installed"
-    run([galaxy, "collection", "install", "--offline", "-r", "requirements.yml", "-p", str(collections)],
+    run([galaxy, "collection", "install", "--offline", "--force", "-r", "requirements.yml", "-p", str(collections)],
         cwd=str(build), env=env)
     out = run([sys.executable, str(build / "scripts" / "introspect.py"), "introspect", "--sanitize",
                "--write-pip", str(tmp_path / "requirements.txt"), "--write-bindep", str(tmp_path / "bindep.txt"),

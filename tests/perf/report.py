@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import re
+
 # "Far above": the simulator alone answers at least this many times the busiest rate of sections 1-3, so it
 # takes at most a fifth of any request's time there (and the same share for both contenders of a comparison).
 HEADROOM_FACTOR = 5
@@ -19,6 +21,28 @@ def _ms(value):
 
 def _x(value):
     return '-' if value is None else '%.2f' % value
+
+
+def _factor(value):
+    if value is None:
+        return '-'
+    return '%.0f×' % value if value >= 100 else '%.1f×' % value
+
+
+def _rate(value):
+    return '%.1f' % value if value < 10 else '%.0f' % value
+
+
+def _profile_entry(text, pattern):
+    """(calls, cumulative seconds) of the first profile line whose function matches ``pattern``, or (None, None)."""
+    for line in text.splitlines():
+        fields = line.split()
+        if len(fields) >= 6 and re.search(pattern, fields[-1]):
+            try:
+                return int(fields[0].split('/')[0]), float(fields[3])
+            except ValueError:
+                break
+    return None, None
 
 
 def _spread(entry, fmt=_s):
@@ -51,7 +75,7 @@ def targets(results):
     if listing:
         requests = listing['requests']
         exact = all(entry['count'] == listing['expected_requests'] for entry in requests.values())
-        rows.append(('Listing %d device certificates sends exactly %d requests' % (listing['certificates'], listing['expected_requests']),
+        rows.append(('Listing {:,} device certificates sends exactly {} requests'.format(listing['certificates'], listing['expected_requests']),
                      ', '.join('%s %d' % (name, entry['count']) for name, entry in sorted(requests.items())), exact))
         for key, label in (
                 ('utils/sdk', 'Listing, module only (the module\'s read through its module_utils, own process) faster than '
@@ -273,14 +297,14 @@ def _msv(value):
 def _render_listing(add, listing):
     add('## 2. Listing at scale')
     add('')
-    add('`iotpki.certificates.iotda_certificate_info` with `kind: device` over %d device certificates seeded in the '
+    add('`iotpki.certificates.iotda_certificate_info` with `kind: device` over %s device certificates seeded in the '
         'simulator (seeding took %.1f s), against the official Huawei Cloud Python SDK (`ListDeviceCertificate`, '
         '`limit=50`, following `page.marker`). Both sign every request with derived AK/SK (`V11-HMAC-SHA256`, the '
         'simulator\'s instance mode; the SDK through `BasicCredentials(...).with_derived_predicate(...)` and '
         '`Region("cn-north-4", endpoint)`, since `IoTDACredentials` cannot be imported from SDK 3.1.219). The SDK '
         'script stops on the same rules as the collection (short page, no marker, or `page.count` records read), '
         'so both send the same %d requests; the simulator\'s request log checks the count for every run of every '
-        'contender.' % (listing['certificates'], listing['seed_seconds'], listing['expected_requests']))
+        'contender.' % ('{:,}'.format(listing['certificates']), listing['seed_seconds'], listing['expected_requests']))
     add('')
     add('| Contender | What runs | Wall | Wall ratio to SDK script | CPU time | CPU ratio to SDK script |')
     add('|---|---|---|---|---|---|')
@@ -323,6 +347,18 @@ def _render_listing(add, listing):
     add(listing['profile']['module'])
     add('```')
     add('')
+    module_profile = listing['profile']['module']
+    exit_json = _profile_entry(module_profile, r'\(exit_json\)$')[1]
+    scrub = _profile_entry(module_profile, r'\(remove_values\)$')[1]
+    values = _profile_entry(module_profile, r'\(_remove_values_conditions\)$')[0]
+    read = _profile_entry(module_profile, r'_iotda_reads\.py:\d+\(read\)$')[1]
+    if exit_json and scrub and read and values:
+        add('In this profile the read takes %.2f s and `AnsibleModule.exit_json` %.2f s, of which %.2f s in '
+            '`remove_values`: before it prints the result, every AnsibleModule compares each returned value (here '
+            '%s values and containers for %s certificates) with the module\'s `no_log` values (the secret key) and '
+            'copies it. That is the cost of returning this much data from any Ansible module, not of the read.'
+            % (read, exit_json, scrub, '{:,}'.format(values), '{:,}'.format(listing['certificates'])))
+        add('')
     add('cProfile of one module_utils read in process (what `utils_list.py` times as paging):')
     add('')
     add('```text')
@@ -383,15 +419,14 @@ def _render_headroom(add, results):
     add('| Where | Requests per second | Simulator alone / this | Simulator\'s share of each request\'s time, at most |')
     add('|---|---|---|---|')
     for name, rate in _rates(results):
-        add('| %s | %.0f | %s× | %.0f%% |' % (name, rate, _x(alone / rate if rate else None), 100.0 * rate / alone))
+        add('| %s | %s | %s | %.0f%% |' % (name, _rate(rate), _factor(alone / rate if rate else None), 100.0 * rate / alone))
     add('')
     listing = results.get('listing')
     if listing and listing.get('simulator_rate'):
         add('Section 2 also measures the simulator alone in every round, side by side with the contenders: the '
             'listing\'s own page call (50 records after a marker, token auth) from one keep-alive client for %.0f s: '
             '%s requests per second, %s× the module_utils paging rate of the same round (median of the per-round '
-            'factors). That is the figure the target uses, because it was taken under the same load as the rate it '
-            'is compared with.' % (
+            'factors): the second headroom target, taken under the same load as the rate it is compared with.' % (
                 listing['simulator_seconds'], _spread(listing['simulator_rate'], lambda value: '%.0f' % value),
                 _x(listing['simulator_headroom'])))
         add('')

@@ -55,21 +55,10 @@ class EnosClient:
     """Token-authenticated calls to one EnOS API gateway and organization."""
 
     def __init__(self, params: t.Mapping[str, t.Any], warn: t.Optional[t.Callable[[str], None]] = None) -> None:
-        url = (params.get("gateway_url") or "").strip()
-        if not url.startswith(("http://", "https://")):
-            url = "https://" + url
         self.app_key = params["access_key"]
         self.app_secret = params["secret_key"]
         self.org_id = params["org_id"]
-        self.http = HttpClient(
-            PLATFORM,
-            url,
-            validate_certs=params.get("validate_certs", True),
-            ca_path=params.get("ca_path"),
-            timeout=params.get("timeout") or 30.0,
-            retries=params.get("retries", 3),
-            warn=warn,
-        )
+        self.http = HttpClient.from_params(PLATFORM, params.get("gateway_url"), params, warn)
         self._token: t.Optional[str] = None
         self.token_requests = 0
 

@@ -140,6 +140,24 @@ class HttpClient:
         self.session.proxies = settings["proxies"]
         self.session.verify = settings["verify"]
 
+    @classmethod
+    def from_params(
+        cls, platform: str, url: t.Optional[str], params: t.Mapping[str, t.Any], warn: t.Optional[t.Callable[[str], None]] = None
+    ) -> "HttpClient":
+        """The client for a platform's connection options; a URL without a scheme means HTTPS."""
+        url = (url or "").strip()
+        if not url.startswith(("http://", "https://")):
+            url = "https://" + url
+        return cls(
+            platform,
+            url,
+            validate_certs=params.get("validate_certs", True),
+            ca_path=params.get("ca_path"),
+            timeout=params.get("timeout") or 30.0,
+            retries=params.get("retries", 3),
+            warn=warn,
+        )
+
     @staticmethod
     def _silence_insecure_warning() -> None:
         # The modules warn once through Ansible; urllib3's own warning per request is noise.

@@ -32,9 +32,6 @@ class IotdaClient:
     """Signed calls to one IoTDA endpoint and project."""
 
     def __init__(self, params: t.Mapping[str, t.Any], warn: t.Optional[t.Callable[[str], None]] = None) -> None:
-        endpoint = (params.get("endpoint") or "").strip()
-        if not endpoint.startswith(("http://", "https://")):
-            endpoint = "https://" + endpoint
         self.project_id = params["project_id"]
         self.instance_id = params.get("instance_id")
         self.auth_token = params.get("auth_token")
@@ -43,15 +40,7 @@ class IotdaClient:
         self.security_token = params.get("security_token")
         if not self.auth_token and not (self.access_key and self.secret_key):
             raise InputError("IoTDA credentials missing: set access_key and secret_key (AK/SK signing) or auth_token (IAM token)")
-        self.http = HttpClient(
-            PLATFORM,
-            endpoint,
-            validate_certs=params.get("validate_certs", True),
-            ca_path=params.get("ca_path"),
-            timeout=params.get("timeout") or 30.0,
-            retries=params.get("retries", 3),
-            warn=warn,
-        )
+        self.http = HttpClient.from_params(PLATFORM, params.get("endpoint"), params, warn)
         host = self.http.host.split(":")[0]
         signing = params.get("signing") or "auto"
         self.derived = signing == "derived" or (signing == "auto" and signer.uses_derived_signing(host))

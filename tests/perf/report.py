@@ -164,8 +164,10 @@ def render(results):
         machine['python'], machine['ansible_core'], machine['requests'], machine['huaweicloudsdkiotda'],
         machine['huaweicloudsdkcore']))
     if load and load_end:
-        add('| Load average (1 min) | %.1f at the start, %.1f at the end (the machine is shared: other test runs '
-            'add noise, which the interleaved rounds spread over all contenders) |' % (load[0], load_end[0]))
+        highest = ', at most %.1f in between' % machine['load_max'] if machine.get('load_max') is not None else ''
+        add('| Load average (1 min) | %.1f at the start, %.1f at the end%s (the machine is shared: other test runs '
+            'add noise, which the interleaved rounds spread over all contenders; the min-to-max ranges below show '
+            'how much) |' % (load[0], load_end[0], highest))
     add('')
     add('Method: each section runs its contenders one after the other within a round, in an order that rotates '
         'from round to round, for %d rounds. Times are medians over the rounds (min to max in brackets); a ratio '

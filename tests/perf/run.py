@@ -34,6 +34,7 @@ import platform
 import shutil
 import signal
 import sys
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -144,6 +145,15 @@ def main():
         'settings': {'IOTPKI_BENCH_ROUNDS': args.rounds, 'IOTPKI_BENCH_CERTS': args.certs,
                      'IOTPKI_BENCH_HEADROOM_SECONDS': args.headroom_seconds},
     }
+    load_samples = []
+    sampling = threading.Event()
+
+    def sample_load():  # the highest load of the run, next to the start and end values
+        while not sampling.wait(5):
+            load_samples.append(os.getloadavg()[0])
+
+    if hasattr(os, 'getloadavg'):
+        threading.Thread(target=sample_load, daemon=True).start()
     simulator = Simulator(os.path.join(args.workdir, 'simulator'))
 
     def interrupted(signum, _frame):
@@ -166,7 +176,9 @@ def main():
         raise SystemExit('bench: %s' % error) from None
     finally:
         simulator.stop()
+    sampling.set()
     results['machine']['load_end'] = os.getloadavg() if hasattr(os, 'getloadavg') else None
+    results['machine']['load_max'] = max(load_samples) if load_samples else None
     results['duration_seconds'] = time.monotonic() - started
 
     raw = os.path.join(args.workdir, 'results.json')

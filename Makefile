@@ -37,7 +37,7 @@ SANITY_PYTHON ?= 3.11
 SANITY_MODE ?= local
 SANITY_ARGS ?=
 LINT_ARGS ?=
-UNITS_TESTS ?= tests/unit
+UNITS_TESTS ?= tests/unit tests/simulator/tests
 UNITS_ARGS ?=
 # One simulator per pytest-xdist worker; INTEGRATION_WORKERS=0 runs in-process.
 INTEGRATION_WORKERS ?= 2
@@ -65,11 +65,13 @@ help:
 
 venv: $(VENV_STAMP)
 
-$(VENV_STAMP): $(REQUIREMENTS)
+# The simulator is installed as its own package (editable: the working tree is what runs).
+$(VENV_STAMP): $(REQUIREMENTS) tests/simulator/pyproject.toml
 	@if ! $(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then \
 	  echo "error: $(PYTHON) is older than Python 3.11 (set PYTHON=python3.11 or newer)" >&2; exit 1; fi
 	@test -x $(VPYTHON) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet -r $(REQUIREMENTS)
+	$(PIP) install --quiet -e ./tests/simulator
 	@touch $@
 
 $(BENCH_STAMP): $(BENCH_REQUIREMENTS) $(VENV_STAMP)
@@ -113,7 +115,7 @@ test:
 # Simulator, demo, benchmark
 
 simulator: venv
-	$(VPYTHON) tests/simulator/run.py $(SIMULATOR_ARGS)
+	$(VENV_BIN)/iotpki-simulator $(SIMULATOR_ARGS)
 
 demo: venv
 	$(VPYTHON) tests/tools/demo.py --build $(BUILD)

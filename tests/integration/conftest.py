@@ -5,7 +5,7 @@
 Fixtures
 --------
 ``sim`` (session; one simulator process per pytest-xdist worker)
-    Started as ``python tests/simulator/run.py --port 0 --tls`` with the default credentials.
+    Started as ``python -m iotpki_sim --port 0 --tls`` (the tests/simulator package) with the default credentials.
     Attributes: ``url`` (HTTP), ``https_url``, ``ca_file``, ``iotda_access_key``,
     ``iotda_secret_key``, ``iotda_project_id``, ``iotda_auth_token``, ``iotda_region``,
     ``iotda_mode``, ``enos_access_key``, ``enos_secret_key``, ``enos_org_id``.

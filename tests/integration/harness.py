@@ -9,6 +9,7 @@ The pytest fixtures in ``conftest.py`` wrap these classes; tests normally use th
 from __future__ import annotations
 
 import base64
+import importlib.util
 import json
 import os
 import queue
@@ -35,8 +36,8 @@ NAMESPACE = 'iotpki'
 NAME = 'certificates'
 FQCN_PREFIX = '%s.%s.' % (NAMESPACE, NAME)
 
-# IOTPKI_SIMULATOR_SCRIPT overrides the simulator entry point (for harness development only).
-SIMULATOR_SCRIPT = os.environ.get('IOTPKI_SIMULATOR_SCRIPT') or os.path.join(REPO, 'tests', 'simulator', 'run.py')
+# The simulator package (tests/simulator, installed into the venv by the Makefile), as `make simulator` runs it.
+SIMULATOR_COMMAND = [sys.executable, '-m', 'iotpki_sim']
 SIMULATOR_START_TIMEOUT = 60
 
 # The credentials the harness starts the simulator with (the simulator's documented defaults).
@@ -205,11 +206,11 @@ class Simulator:
 
     def start(self):
         """Start the process and wait for its listening lines."""
-        if not os.path.exists(SIMULATOR_SCRIPT):
-            raise SimulatorError('simulator entry point %s does not exist' % SIMULATOR_SCRIPT)
+        if importlib.util.find_spec('iotpki_sim') is None:
+            raise SimulatorError('the simulator package is not installed for %s: run make venv '
+                                 '(or pip install -e tests/simulator)' % sys.executable)
         os.makedirs(self.workdir, exist_ok=True)
-        command = [sys.executable, SIMULATOR_SCRIPT, '--port', '0', '--tls',
-                   '--iotda-mode', self.iotda_mode]
+        command = SIMULATOR_COMMAND + ['--port', '0', '--tls', '--iotda-mode', self.iotda_mode]
         for name, value in sorted(self.credentials.items()):
             command += ['--' + name.replace('_', '-'), value]
         command += self._extra_args

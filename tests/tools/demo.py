@@ -5,7 +5,7 @@
 1. ``ansible-galaxy collection build`` into ``.build/dist`` and ``ansible-galaxy collection
    install`` of that tarball into ``.build/demo/collections``: the examples run against the
    installed collection, as a user's would.
-2. Start the simulator (``tests/simulator/run.py --port 0``) in the background with its default
+2. Start the simulator (``python -m iotpki_sim --port 0``, the tests/simulator package) in the background with its default
    credentials (the examples seed the data they need through its test controls).
 3. Export the connection variables (``IOTDA_*``, ``ENOS_*``) for the simulator.
 4. Run every ``docs/examples/*.yml`` in name order, then all of them again: the second pass
@@ -26,7 +26,7 @@ import sys
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-SIMULATOR = os.path.join(REPO, 'tests', 'simulator', 'run.py')
+SIMULATOR = [sys.executable, '-m', 'iotpki_sim']  # the simulator package, as `make simulator` runs it
 EXAMPLES = os.path.join(REPO, 'docs', 'examples')
 
 # The simulator's documented default credentials; the demo starts it with exactly these.
@@ -91,7 +91,7 @@ class Simulator:
 
     def start(self, env):
         """Start it and wait for ``simulator listening on http://...``."""
-        command = [sys.executable, SIMULATOR, '--port', '0']
+        command = SIMULATOR + ['--port', '0']
         for name, value in CREDENTIALS.items():
             command += ['--' + name.replace('_', '-'), value]
         with open(self.log_path, 'w', encoding='utf-8') as log:
@@ -176,7 +176,7 @@ def main():
 
     signal.signal(signal.SIGTERM, interrupted)
     try:
-        banner('starting the simulator (tests/simulator/run.py --port 0)')
+        banner('starting the simulator (python -m iotpki_sim --port 0)')
         url = simulator.start(env)
         print('demo: simulator at %s (log: %s)' % (url, os.path.relpath(simulator.log_path, REPO)))
 

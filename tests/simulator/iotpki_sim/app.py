@@ -7,12 +7,15 @@ import sys
 import time
 from typing import Any, Optional
 
-from . import controls, enos, enos_token, iotda
-from .config import Credentials, RuntimeConfig
-from .faults import Fault, render
-from .ids import iso_utc, request_id
-from .state import SimState
-from .web import Outcome, Request, Response, json_response
+from iotpki_sim.control import routes as controls
+from iotpki_sim.enos import api as enos
+from iotpki_sim.enos import token as enos_token
+from iotpki_sim.iotda import api as iotda
+from iotpki_sim.config import Credentials, RuntimeConfig
+from iotpki_sim.control.faults import Fault, render
+from iotpki_sim.core.ids import iso_utc, request_id
+from iotpki_sim.state import SimState
+from iotpki_sim.core.web import Outcome, Request, Response, json_response
 
 CONTROL_PREFIX = "/_sim"
 _HANDLERS = {"iotda": iotda.handle, "enos": enos.handle, "enos-token": enos_token.handle}

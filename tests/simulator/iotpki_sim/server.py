@@ -12,11 +12,12 @@ import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Optional
 
-from . import pki, tls
-from .app import Simulator
-from .config import SimOptions
-from .state import SimState
-from .web import Request, Response, json_response
+from iotpki_sim.core import pki
+from iotpki_sim.core import tls
+from iotpki_sim.app import Simulator
+from iotpki_sim.config import SimOptions
+from iotpki_sim.state import SimState
+from iotpki_sim.core.web import Request, Response, json_response
 
 MAX_BODY = 16 * 1024 * 1024
 

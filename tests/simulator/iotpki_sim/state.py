@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import threading
 
-from .config import Credentials, RuntimeConfig
-from .enos_store import EnosStore
-from .enos_tokens import TokenStore
-from .faults import FaultQueue
-from .ids import IdGenerator
-from .iotda_store import IotdaStore
-from .reqlog import RequestLog
+from iotpki_sim.config import Credentials, RuntimeConfig
+from iotpki_sim.enos.store import EnosStore
+from iotpki_sim.enos.tokens import TokenStore
+from iotpki_sim.control.faults import FaultQueue
+from iotpki_sim.core.ids import IdGenerator
+from iotpki_sim.iotda.store import IotdaStore
+from iotpki_sim.core.reqlog import RequestLog
 
 
 class SimState:

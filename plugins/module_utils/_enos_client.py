@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import random
+import threading
 import typing as t
 from urllib.parse import quote, urlencode
 
@@ -60,15 +61,24 @@ class EnosClient:
         self.org_id = params["org_id"]
         self.http = HttpClient.from_params(PLATFORM, params.get("gateway_url"), params, warn)
         self._token: t.Optional[str] = None
+        self._token_lock = threading.Lock()
         self.token_requests = 0
 
     # -- token -------------------------------------------------------------------------------------
 
     def token(self) -> str:
-        """The access token of this run, fetched on first use."""
-        if self._token is None:
-            self._token = self._fetch_token()
-        return self._token
+        """The access token of this run, fetched on first use (once, whatever the number of workers)."""
+        with self._token_lock:
+            if self._token is None:
+                self._token = self._fetch_token()
+            return self._token
+
+    def _expired(self, token: str) -> None:
+        """Forget ``token`` after an expired-token answer, unless another worker already replaced it:
+        eight workers that see the same expiry fetch one new token, not eight."""
+        with self._token_lock:
+            if self._token == token:
+                self._token = None
 
     def _fetch_token(self) -> str:
         """A new access token; a replayed-encryption answer (1001) is asked again with a fresh timestamp."""
@@ -130,13 +140,15 @@ class EnosClient:
                 response, data = self.http.request_json(method, path, query_string, payload, self._json_headers(), sign)
             except ApiError as error:
                 if error.http_status == 401 and not renewed:
-                    self._token, renewed = None, True
+                    self._expired(token)
+                    renewed = True
                     continue
                 raise
             envelope = data if isinstance(data, dict) else {}
             code = envelope.get("code", envelope.get("status"))
             if code in (TOKEN_EXPIRED, str(TOKEN_EXPIRED)) and not renewed:
-                self._token, renewed = None, True
+                self._expired(token)
+                renewed = True
                 continue
             if not isinstance(data, dict) or code is None:
                 raise ApiError(PLATFORM, method, url, "answer is not an EnOS envelope ({code, msg, requestId, data})", http_status=response.status)

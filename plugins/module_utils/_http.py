@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import time
 import typing as t
 
@@ -35,6 +36,19 @@ else:
 
 # sign(method, path, query_string, headers, body) -> headers to add for this attempt
 Signer = t.Callable[[str, str, str, t.Dict[str, str], bytes], t.Dict[str, str]]
+
+# IoTDA's throttling codes (global / tenant rate limit reached), whatever the HTTP status.
+THROTTLE_CODES = frozenset(("IOTDA.021101", "IOTDA.021102"))
+
+
+class Limiter(t.Protocol):
+    """What the client needs of a shared rate limiter (``_fleet.RateLimiter``)."""
+
+    def acquire(self) -> None: ...
+
+    def accepted(self) -> None: ...
+
+    def throttled(self, retry_after: t.Optional[float] = None) -> None: ...
 
 
 class Response:
@@ -119,6 +133,9 @@ class HttpClient:
         self.warn = warn or (lambda message: None)
         self.sleep = sleep
         self.request_count = 0
+        self._count_lock = threading.Lock()
+        # Set by a fleet: every attempt of every request waits on it, and tells it about throttles.
+        self.limiter: t.Optional[Limiter] = None
         self.session = requests.Session()
         self.session.headers["User-Agent"] = USER_AGENT
         if not validate_certs:
@@ -157,6 +174,12 @@ class HttpClient:
             retries=params.get("retries", 3),
             warn=warn,
         )
+
+    def size_pool(self, connections: int) -> None:
+        """Keep up to ``connections`` connections open, one per concurrent worker of a fleet."""
+        adapter = requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=max(1, connections))
+        self.session.mount("https://", adapter)
+        self.session.mount("http://", adapter)
 
     @staticmethod
     def _silence_insecure_warning() -> None:
@@ -207,9 +230,12 @@ class HttpClient:
             attempt += 1
             send_headers = dict(headers or {})
             send_headers["Host"] = self.host
+            if self.limiter is not None:
+                self.limiter.acquire()  # before signing: a signature's timestamp must not age in the queue
             if sign is not None:
                 send_headers.update(sign(method, full_path, query, send_headers, payload))
-            self.request_count += 1
+            with self._count_lock:
+                self.request_count += 1
             try:
                 # verify= per request: requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE override a
                 # session-level verify, which would ignore ca_path and validate_certs=false.
@@ -225,6 +251,7 @@ class HttpClient:
                 self._pause(method, full_path, reason, attempt, None)
                 continue
             response = Response(raw.status_code, raw.headers, raw.content)
+            self._tell_limiter(response)
             if 200 <= response.status < 300:
                 return response
             retryable = _retry.status_is_retryable(response.status)
@@ -258,6 +285,18 @@ class HttpClient:
                 self.platform, method, url, "answer is not valid JSON: %s" % _describe_text(response),
                 http_status=response.status, request_id=response.request_id,
             ) from None
+
+    def _tell_limiter(self, response: Response) -> None:
+        """A throttle slows the whole task down; any other answer below 500 lets it speed up again."""
+        if self.limiter is None:
+            return
+        throttled = response.status == 429
+        if not throttled and response.status == 403:
+            throttled = describe_body(response)[0] in THROTTLE_CODES
+        if throttled:
+            self.limiter.throttled(_retry.parse_retry_after(response.headers.get("Retry-After")))
+        elif response.status < 500:
+            self.limiter.accepted()
 
     def _pause(self, method: str, path: str, reason: str, attempt: int, retry_after: t.Optional[float]) -> None:
         delay = _retry.wait_before_retry(attempt, retry_after)

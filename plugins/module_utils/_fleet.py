@@ -1,0 +1,272 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) iotpki.certificates contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Fleet operations: many targets in one task, at the platform's rate limit.
+
+One ``Fleet`` per task: a bounded worker pool (``concurrency`` requests in flight) and one shared,
+adaptive rate limiter that every attempt of every request of the task waits on (the HTTP client
+calls it). The limiter's rate is the smaller of the task's ``rate_limit`` cap and the adaptive rate:
+
+- unlimited until the platform throttles (HTTP 429, or the IoTDA throttling codes);
+- on a throttle, every worker waits at least ``Retry-After`` (1 s when the answer gives none), and
+  the adaptive rate is halved from what the platform accepted in the last second;
+- while answers are good, the rate climbs back additively: quickly up to 90 % of the rate that was
+  throttled, then by a quarter of a percent of it per second, so that a task settles just under
+  the platform's limit instead of being throttled again every few seconds.
+
+No module starts its own threads; every fleet operation goes through ``Fleet.map``.
+
+Note that this module util is PRIVATE to the collection. It can have breaking changes at any time.
+"""
+
+from __future__ import annotations
+
+import collections
+import math
+import threading
+import time
+import typing as t
+from concurrent.futures import ThreadPoolExecutor
+
+from ansible_collections.iotpki.certificates.plugins.module_utils._errors import ApiError, InputError
+
+CONCURRENCY_MAX = 64  # above this a task mostly adds connections and 429s; platforms throttle well before
+DEFAULT_CONCURRENCY = 8
+
+RUN_CONTROL_SPEC: t.Dict[str, t.Dict[str, t.Any]] = {
+    "concurrency": {"type": "int", "default": DEFAULT_CONCURRENCY},
+    "rate_limit": {"type": "float"},
+    "max_failures": {"type": "int", "default": 0},
+}
+
+
+class RunControls(t.NamedTuple):
+    concurrency: int
+    rate_limit: t.Optional[float]
+    max_failures: int
+
+
+def run_controls(params: t.Mapping[str, t.Any]) -> RunControls:
+    """The validated run controls; InputError naming the option, before any request is sent."""
+    concurrency = params.get("concurrency")
+    concurrency = DEFAULT_CONCURRENCY if concurrency is None else concurrency
+    rate_limit = params.get("rate_limit")
+    max_failures = params.get("max_failures")
+    max_failures = 0 if max_failures is None else max_failures
+    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or not 1 <= concurrency <= CONCURRENCY_MAX:
+        raise InputError("concurrency must be a whole number from 1 (sequential) to %d, not %r" % (CONCURRENCY_MAX, concurrency))
+    if rate_limit is not None:
+        if isinstance(rate_limit, bool) or not isinstance(rate_limit, (int, float)) or not math.isfinite(rate_limit) or rate_limit <= 0:
+            raise InputError("rate_limit must be a number of requests per second above 0 (leave it unset for no cap), not %r" % (rate_limit,))
+        rate_limit = float(rate_limit)
+    if isinstance(max_failures, bool) or not isinstance(max_failures, int) or max_failures < 0:
+        raise InputError("max_failures must be a whole number of targets, 0 or more, not %r" % (max_failures,))
+    return RunControls(concurrency, rate_limit, max_failures)
+
+
+class RateLimiter:
+    """A token bucket of one token (requests spaced evenly) whose rate is min(cap, adaptive rate).
+
+    ``clock`` and ``sleep`` are injectable so that every decision can be tested without waiting.
+    Thread-safe: one limiter is shared by every worker of a task.
+    """
+
+    MIN_RATE = 0.5  # requests per second; the adaptive rate never goes below it
+    DEFAULT_PAUSE = 1.0  # seconds everyone waits after a throttle without Retry-After
+    MAX_PAUSE = 60.0  # the cap of Retry-After, as for retries
+    DECREASE = 0.5  # the adaptive rate is halved on a throttle
+    RECOVER_TO = 0.9  # quick additive climb back up to this share of the throttled rate...
+    RECOVER_PER_SECOND = 0.25  # ...by this share of it per second
+    PROBE_PER_SECOND = 0.0025  # then this share per second, to find a higher limit
+    WINDOW = 1.0  # seconds over which the cap and the accepted rate are counted
+    WINDOW_MARGIN = 0.02  # seconds of room in the cap's window for clock and network jitter
+
+    def __init__(
+        self,
+        cap: t.Optional[float] = None,
+        clock: t.Callable[[], float] = time.monotonic,
+        sleep: t.Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.cap = cap
+        self.clock = clock
+        self.sleep = sleep
+        self.adaptive: t.Optional[float] = None
+        self.throttled_rate: t.Optional[float] = None
+        self.throttles = 0
+        self._next = 0.0
+        self._pause_until = 0.0
+        self._cooldown_until = 0.0
+        self._grants: t.Deque[float] = collections.deque()
+        self._accepted: t.Deque[float] = collections.deque()
+        self._lock = threading.Lock()
+
+    @property
+    def rate(self) -> t.Optional[float]:
+        """Requests per second allowed now, or None for no limit."""
+        rates = [rate for rate in (self.cap, self.adaptive) if rate is not None]
+        return min(rates) if rates else None
+
+    def try_acquire(self) -> float:
+        """Take the right to send one request now (0.0), or the seconds to wait before asking again."""
+        with self._lock:
+            now = self.clock()
+            wait = max(self._pause_until, self._next) - now
+            if self.cap is not None:
+                while self._grants and self._grants[0] <= now - self.WINDOW - self.WINDOW_MARGIN:
+                    self._grants.popleft()
+                if len(self._grants) >= max(1, int(self.cap)):
+                    wait = max(wait, self._grants[0] + self.WINDOW + self.WINDOW_MARGIN - now)
+            if wait > 0:
+                return wait
+            rate = self.rate
+            if rate is not None:
+                interval = 1.0 / rate
+                # Keep the schedule when a worker woke up a little late (the time is made up on the next
+                # slot); start it again from now after a pause or an idle moment, never with a burst.
+                self._next = self._next + interval if self._next + interval > now else now + interval
+            if self.cap is not None:
+                self._grants.append(now)
+            return 0.0
+
+    def acquire(self) -> None:
+        """Wait until a request may be sent."""
+        while True:
+            wait = self.try_acquire()
+            if wait <= 0:
+                return
+            self.sleep(wait)
+
+    def accepted(self) -> None:
+        """An answer that was not a throttle: count it, and let the adaptive rate climb."""
+        with self._lock:
+            now = self.clock()
+            self._accepted.append(now)
+            self._trim_accepted(now)
+            if self.adaptive is None or self.throttled_rate is None:
+                return
+            below = self.adaptive < self.RECOVER_TO * self.throttled_rate
+            share = self.RECOVER_PER_SECOND if below else self.PROBE_PER_SECOND
+            # One answer at rate r comes every 1/r s: adding share*T/r per answer adds share*T per second.
+            self.adaptive += share * self.throttled_rate / self.adaptive
+
+    def throttled(self, retry_after: t.Optional[float] = None) -> None:
+        """A throttle answer: pause every worker, and lower the rate once per throttle episode."""
+        with self._lock:
+            now = self.clock()
+            pause = self.DEFAULT_PAUSE if retry_after is None else min(max(0.0, retry_after), self.MAX_PAUSE)
+            self._pause_until = max(self._pause_until, now + pause)
+            if now < self._cooldown_until:
+                return  # an answer to a request sent before the rate was lowered
+            self.throttles += 1
+            self._trim_accepted(now)
+            measured = float(len(self._accepted)) if self._accepted else None
+            candidates = [rate for rate in (self.adaptive, measured) if rate is not None]
+            base = min(candidates) if candidates else self.MIN_RATE
+            self.throttled_rate = max(self.MIN_RATE, base)
+            self.adaptive = max(self.MIN_RATE, base * self.DECREASE)
+            self._cooldown_until = self._pause_until
+
+    def _trim_accepted(self, now: float) -> None:
+        while self._accepted and self._accepted[0] <= now - self.WINDOW:
+            self._accepted.popleft()
+
+
+class Outcome(t.NamedTuple):
+    """What one item of ``Fleet.map`` gave: its value, or the exception it raised."""
+
+    item: t.Any
+    value: t.Any
+    error: t.Optional[BaseException]
+
+
+class Fleet:
+    """One task's worker pool and rate limiter, attached to the platform client's HTTP client."""
+
+    def __init__(self, client: t.Any, controls: RunControls, clock: t.Callable[[], float] = time.monotonic) -> None:
+        self.client = client
+        self.controls = controls
+        self.clock = clock
+        self.limiter = RateLimiter(controls.rate_limit, clock=clock, sleep=client.http.sleep)
+        client.http.limiter = self.limiter
+        client.http.size_pool(controls.concurrency)
+        self._requests_before = client.http.request_count
+        self._started = clock()
+
+    @property
+    def requests(self) -> int:
+        """Requests sent since the fleet started (every attempt counts)."""
+        return self.client.http.request_count - self._requests_before
+
+    @property
+    def seconds(self) -> float:
+        return self.clock() - self._started
+
+    def map(self, function: t.Callable[[t.Any], t.Any], items: t.Iterable[t.Any]) -> t.List[Outcome]:
+        """``function`` over every item, ``concurrency`` at a time; outcomes in the items' order.
+
+        An exception of one item is its outcome's ``error``; it never stops the others.
+        """
+        items = list(items)
+
+        def one(item: t.Any) -> Outcome:
+            try:
+                return Outcome(item, function(item), None)
+            except Exception as error:  # pylint: disable=broad-exception-caught  # each target reports its own failure
+                return Outcome(item, None, error)
+
+        workers = min(self.controls.concurrency, len(items))
+        if workers <= 1:
+            return [one(item) for item in items]
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="iotpki-fleet") as pool:
+            return list(pool.map(one, items))
+
+
+def failure_entry(target: str, error: BaseException) -> t.Dict[str, t.Any]:
+    """One entry of ``failures``: the target, the message, and the SPEC error dict (or None)."""
+    return {
+        "target": target,
+        "msg": str(error) or type(error).__name__,
+        "error": error.to_dict() if isinstance(error, ApiError) else None,
+    }
+
+
+def fleet_result(
+    *,
+    records: t.List[t.Dict[str, t.Any]],
+    changed_ids: t.List[str],
+    failures: t.List[t.Dict[str, t.Any]],
+    not_found: t.List[str],
+    matched: int,
+    seconds: float,
+    requests: int,
+    max_failures: int,
+    check_mode: bool,
+) -> t.Tuple[t.Dict[str, t.Any], t.Optional[str]]:
+    """The fleet result keys (``certificates``, ``changed_ids``, ``failures``, ``summary``) and the
+    failure message when more targets failed than ``max_failures`` allows (else None)."""
+    failed = len(failures)
+    summary = {
+        "matched": matched,
+        "changed": len(changed_ids),
+        "unchanged": max(0, matched - len(changed_ids) - failed),
+        "failed": failed,
+        "not_found": len(not_found),
+        "requests": requests,
+        "seconds": round(seconds, 3),
+    }
+    result = {
+        "changed": bool(changed_ids),
+        "certificates": records,
+        "changed_ids": changed_ids,
+        "failures": failures,
+        "not_found": not_found,
+        "summary": summary,
+    }
+    message = None
+    if failed > max_failures:
+        first = failures[0]
+        message = "%d of %d targets failed%s (max_failures=%d); first: %s: %s. The others are done: fix the cause and run " \
+                  "the task again, it only acts on what is left" % (
+                      failed, max(matched, failed), " in check mode" if check_mode else "", max_failures, first["target"], first["msg"])
+    return result, message

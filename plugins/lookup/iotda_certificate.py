@@ -16,6 +16,9 @@ description:
     retries and error messages.
   - Connection options are taken from the keyword arguments, then from the variables, then from the environment.
     An environment variable that is set but empty counts as unset.
+  - >-
+    Variables may be templates, for example C(iotda_secret_key: "{{ vault_iotda_secret_key }}") in group_vars:
+    the lookup templates them (ansible-core hands such variables to lookups untemplated).
 author:
   - iotpki.certificates developers (@iotpki)
 options:

@@ -11,9 +11,9 @@ calls it). The limiter's rate is the smaller of the task's ``rate_limit`` cap an
 - unlimited until the platform throttles (HTTP 429, or the IoTDA throttling codes);
 - on a throttle, every worker waits at least ``Retry-After`` (1 s when the answer gives none), and
   the adaptive rate is halved from what the platform accepted in the last second;
-- while answers are good, the rate climbs back additively: quickly up to 90 % of the rate that was
-  throttled, then by a quarter of a percent of it per second, so that a task settles just under
-  the platform's limit instead of being throttled again every few seconds.
+- while answers are good, the rate climbs back additively: within a second up to 95 % of the rate
+  that was throttled, then by a tenth of a percent of it per second, so that a task settles just
+  under the platform's limit instead of paying a pause for a throttle every few seconds.
 
 No module starts its own threads; every fleet operation goes through ``Fleet.map``.
 
@@ -76,9 +76,9 @@ class RateLimiter:
     DEFAULT_PAUSE = 1.0  # seconds everyone waits after a throttle without Retry-After
     MAX_PAUSE = 60.0  # the cap of Retry-After, as for retries
     DECREASE = 0.5  # the adaptive rate is halved on a throttle
-    RECOVER_TO = 0.9  # quick additive climb back up to this share of the throttled rate...
-    RECOVER_PER_SECOND = 0.25  # ...by this share of it per second
-    PROBE_PER_SECOND = 0.0025  # then this share per second, to find a higher limit
+    RECOVER_TO = 0.95  # quick additive climb back up to this share of the throttled rate...
+    RECOVER_PER_SECOND = 0.5  # ...by this share of it per second
+    PROBE_PER_SECOND = 0.001  # then this share per second, to find a higher limit
     WINDOW = 1.0  # seconds over which the cap and the accepted rate are counted
     WINDOW_MARGIN = 0.02  # seconds of room in the cap's window for clock and network jitter
 
@@ -270,3 +270,72 @@ def fleet_result(
                   "the task again, it only acts on what is left" % (
                       failed, max(matched, failed), " in check mode" if check_mode else "", max_failures, first["target"], first["msg"])
     return result, message
+
+
+# fetch(offset, marker) -> the decoded list page at ``offset`` records after ``marker`` (None: the newest)
+WindowFetcher = t.Callable[[int, t.Optional[str]], t.Mapping[str, t.Any]]
+MAX_OFFSET = 500  # the IoTDA list calls' offset range is 0-500
+
+
+def collect_windows(
+    fetch: WindowFetcher,
+    items_key: str,
+    id_key: str,
+    fleet_map: t.Callable[[t.Callable[[t.Any], t.Any], t.Iterable[t.Any]], t.List[Outcome]],
+    first_page: t.Optional[t.Mapping[str, t.Any]] = None,
+    page_size: int = 50,
+    source_url: str = "",
+) -> t.List[t.Dict[str, t.Any]]:
+    """Every record of a list call, the pages of one marker window (offsets 0, 50, ... 500) in parallel.
+
+    Only the pages that ``page.count`` says hold records are asked for, so N records cost ceil(N/50)
+    requests. Records are de-duplicated by ``id_key``. Without a usable ``page.count`` the pages are
+    followed one marker at a time. A listing that stops making progress raises ApiError (never a
+    silently partial list).
+    """
+    page = first_page if first_page is not None else fetch(0, None)
+    pages = [page]
+    marker: t.Optional[str] = None
+    items: t.List[t.Dict[str, t.Any]] = []
+    seen: t.Set[t.Any] = set()
+    used_markers: t.Set[str] = set()
+    next_index = 1  # the first page of the first window is there already
+    per_window = MAX_OFFSET // page_size + 1
+    while True:
+        fresh = 0
+        short = False
+        for page in pages:
+            records = list((page or {}).get(items_key) or [])
+            short = short or len(records) < page_size
+            for record in records:
+                key = record.get(id_key)
+                if key in seen:
+                    continue
+                seen.add(key)
+                items.append(record)
+                fresh += 1
+        info = (pages[-1] or {}).get("page") or {}
+        total = info.get("count") if isinstance(info.get("count"), int) and not isinstance(info.get("count"), bool) else None
+        if short or (total is not None and len(items) >= total):
+            return items
+        next_marker = info.get("marker")
+        if not fresh or not next_marker or str(next_marker) in used_markers:
+            raise ApiError("IoTDA", "GET", source_url, "the listing stopped making progress after %d records (page.count %s, page.marker %r): "
+                           "run the task again; if it persists, the platform's paging is inconsistent" % (len(items), total, next_marker))
+        if next_index == 1 and len(pages) == 1 and marker is None and total is not None:
+            # Still in the first window: the rest of it comes from offsets after no marker.
+            wanted = min(per_window - 1, math.ceil((total - len(items)) / page_size))
+            offsets = [index * page_size for index in range(1, 1 + wanted)]
+            next_index = 0
+        else:
+            marker = str(next_marker)
+            used_markers.add(marker)
+            if total is None:
+                offsets = [0]
+            else:
+                offsets = [index * page_size for index in range(min(per_window, math.ceil((total - len(items)) / page_size)))]
+        outcomes = fleet_map(lambda offset, marker=marker: fetch(offset, marker), offsets)
+        for outcome in outcomes:
+            if outcome.error is not None:
+                raise outcome.error
+        pages = [outcome.value for outcome in outcomes]

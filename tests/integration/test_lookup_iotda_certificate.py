@@ -13,8 +13,9 @@ def test_lookup_ids_listing_precedence_and_errors(run_playbook, sim):
     sim.seed_ca_certificates(generate={"count": 3})
     sim.clear_requests()
     env = {"IOTDA_PROJECT_ID": "", "IOTDA_SIGNING": "", "HUAWEICLOUD_SDK_PROJECT_ID": sim.iotda_project_id}
-    run = run_playbook("lookup_iotda_certificate", extra_vars={"device_ids": device_ids, "ca_count": 3, "wrong_secret": WRONG_SECRET},
-                       env=env, secrets=[WRONG_SECRET])
+    extra_vars = {"device_ids": device_ids, "ca_count": 3, "wrong_secret": WRONG_SECRET,
+                  "vault_iotda_secret_key": sim.iotda_secret_key, "vault_iotda_signing": "derived"}
+    run = run_playbook("lookup_iotda_certificate", extra_vars=extra_vars, env=env, secrets=[WRONG_SECRET])
 
     assert run.task("Keep the connection error")["ansible_facts"]["closed_port_error"]
     log = sim.requests()
@@ -24,7 +25,9 @@ def test_lookup_ids_listing_precedence_and_errors(run_playbook, sim):
         ("GET", "device-certificates/" + device_ids[0], 200),
         ("GET", "certificates", 200),
         ("GET", "device-certificates/" + device_ids[0], 200),  # the keyword endpoint; the closed port got nothing
-        ("GET", "certificates", 401),  # the wrong secret key, not retried
+        ("GET", "certificates", 200),  # the templated variables (endpoint, secret key, signing)
+        ("GET", "certificates", 401),  # the wrong secret key keyword, not retried
+        ("GET", "certificates", 401),  # the wrong secret key variable
         ("GET", "device-certificates/0000000000000000000000aa", 404),
     ]
     assert {entry["auth"] for entry in log if entry["status"] == 200} == {"derived"}

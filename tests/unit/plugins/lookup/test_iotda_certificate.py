@@ -17,6 +17,14 @@ import pytest
 
 from ansible import constants as C
 from ansible.errors import AnsibleLookupError
+from ansible.parsing.dataloader import DataLoader
+from ansible.template import Templar
+
+try:
+    from ansible.template import trust_as_template
+except ImportError:  # ansible-core before 2.19 templates every string
+    def trust_as_template(value):
+        return value
 
 from ansible_collections.iotpki.certificates.plugins.lookup import iotda_certificate
 from ansible_collections.iotpki.certificates.plugins.module_utils import _options
@@ -143,6 +151,50 @@ def test_empty_environment_is_unset_and_the_first_variable_wins(lookup, monkeypa
     lookup.run([], {})
     assert [client.project_id for client in platform.clients] == ["p-sdk", "p-iotda"]
     assert platform.clients[0].access_key == "AK" and platform.clients[0].auth_mode == "derived"
+
+
+def _playbook_variables(lookup, variables):
+    """``variables`` as a play hands them to a lookup: strings from a playbook are templates (trusted
+    as such on ansible-core 2.19+), and the lookup's templar sees the same variables."""
+    variables = {name: trust_as_template(value) if isinstance(value, str) else value for name, value in variables.items()}
+    lookup._templar = Templar(loader=DataLoader(), variables=variables)
+    return variables
+
+
+def test_variables_that_are_templates_are_templated(lookup, monkeypatch):
+    """The vault indirection of group_vars (issue 434 of community.hashi_vault): every option, free text or choice."""
+    platform = Platform(monkeypatch)
+    monkeypatch.setenv("IOTDA_SECRET_KEY", "sk-of-the-environment")
+    variables = _playbook_variables(lookup, {
+        "vault_iotda_secret_key": SECRET, "vault_endpoint": "http://vars.example", "signing_choice": "standard",
+        "iotda_secret_key": "{{ vault_iotda_secret_key }}", "iotda_endpoint": "{{ vault_endpoint }}",
+        "iotda_signing": "{{ signing_choice }}", "iotda_retries": "{{ 1 + 1 }}",
+        "iotda_project_id": "p-vars", "iotda_access_key": "AK",
+    })
+    lookup.run([], variables)
+    client = platform.clients[0]
+    assert (client.http.base_url, client.secret_key, client.auth_mode, client.http.retries) == ("http://vars.example", SECRET, "standard", 2)
+
+
+def test_a_variable_that_cannot_be_templated_names_the_variable_not_its_value(lookup, monkeypatch):
+    platform = Platform(monkeypatch)
+    variables = _playbook_variables(lookup, {"iotda_secret_key": "{{ vault_iotda_secret_key_undefined }}"})
+    with pytest.raises(AnsibleLookupError, match="iotda_secret_key") as caught:
+        lookup.run([], variables, **dict(CONNECTION, secret_key=None))
+    assert "\n" not in str(caught.value)
+    assert platform.calls == []
+
+
+def test_keyword_arguments_win_over_templated_variables(lookup, monkeypatch):
+    """On ansible-core 2.17 the keyword arguments were once lost in favour of the environment."""
+    platform = Platform(monkeypatch)
+    for name, value in CONNECTION.items():
+        monkeypatch.setenv("IOTDA_" + name.upper(), "env-" + value)
+    variables = _playbook_variables(lookup, {"vault_endpoint": "http://vars.example", "iotda_endpoint": "{{ vault_endpoint }}"})
+    lookup.run([], variables, **CONNECTION)
+    client = platform.clients[0]
+    assert (client.http.base_url, client.project_id, client.access_key, client.secret_key) == (
+        CONNECTION["endpoint"], CONNECTION["project_id"], CONNECTION["access_key"], SECRET)
 
 
 def test_missing_required_option_fails_before_any_request(lookup, monkeypatch):

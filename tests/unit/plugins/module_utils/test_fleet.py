@@ -157,17 +157,19 @@ def climb(limiter, clock, seconds):
         limiter.accepted()
 
 
-def test_rate_climbs_back_quickly_to_ninety_percent_then_slowly():
+def test_rate_climbs_back_quickly_to_ninety_five_percent_then_slowly():
     limiter, clock = make_limiter()
     for _dummy in range(50):
         limiter.accepted()
     limiter.throttled(1.0)
     assert limiter.adaptive == 25
-    climb(limiter, clock, 1.0 + 2.5)  # the pause, then about 2 s to climb 20 requests per second
-    assert 44.0 <= limiter.adaptive <= 46.0
+    climb(limiter, clock, 1.0 + 0.5)  # the pause, then half a second: half way back
+    assert 35.0 <= limiter.adaptive <= 40.0
+    climb(limiter, clock, 1.0)
+    assert 47.5 <= limiter.adaptive <= 48.0
     before = limiter.adaptive
-    climb(limiter, clock, 10.0)
-    assert before < limiter.adaptive <= before + 0.0025 * 50 * 10 + 0.5
+    climb(limiter, clock, 10.0)  # a tenth of a percent of 50 per second
+    assert before + 0.3 < limiter.adaptive <= before + 0.6
 
 
 def test_cap_bounds_the_adaptive_rate():
@@ -386,3 +388,54 @@ def test_eight_workers_seeing_an_expired_token_fetch_exactly_one_new_token():
     for thread in threads:
         thread.join()
     assert client.http.tokens == 2 and client.token_requests == 2
+
+
+# -- listing by offset windows ---------------------------------------------------------------------
+
+class Pages:
+    """A platform list call over ``count`` records, newest (highest ID) first, with marker and offset."""
+
+    def __init__(self, count, exact=True):
+        self.ids = ["%024x" % (count - index) for index in range(count)]
+        self.exact = exact
+        self.calls = []
+        self.lock = threading.Lock()
+
+    def fetch(self, offset, marker):
+        with self.lock:
+            self.calls.append((offset, marker))
+        start = 0 if marker is None else next((i for i, value in enumerate(self.ids) if value < marker), len(self.ids))
+        chunk = self.ids[start + offset:start + offset + 50]
+        page = {"marker": chunk[-1]} if chunk else {}
+        if self.exact:
+            page["count"] = len(self.ids)
+        return {"device_certificates": [{"certificate_id": value} for value in chunk], "page": page}
+
+
+def serial_map(function, items):
+    return Fleet(StubClient(), RunControls(4, None, 0)).map(function, items)
+
+
+@pytest.mark.parametrize("count", [0, 1, 49, 50, 51, 550, 551, 1234, 10000])
+def test_windows_list_everything_in_ceil_n_over_50_requests(count):
+    pages = Pages(count)
+    items = _fleet.collect_windows(pages.fetch, "device_certificates", "certificate_id", serial_map)
+    assert [item["certificate_id"] for item in items] == pages.ids
+    assert len(pages.calls) == max(1, -(-count // 50))
+    assert all(offset <= 500 for offset, _marker in pages.calls)
+    markers = [marker for _offset, marker in pages.calls]
+    assert len(set(markers)) == max(1, -(-count // 550))  # one marker per window of 11 pages
+
+
+def test_windows_without_a_count_follow_markers_one_page_at_a_time():
+    pages = Pages(120, exact=False)
+    items = _fleet.collect_windows(pages.fetch, "device_certificates", "certificate_id", serial_map)
+    assert len(items) == 120 and [offset for offset, _marker in pages.calls] == [0, 0, 0]
+
+
+def test_windows_that_stop_making_progress_fail_instead_of_looping():
+    def fetch(offset, marker):
+        return {"device_certificates": [{"certificate_id": "%d" % i} for i in range(50)], "page": {"count": 500, "marker": "x"}}
+
+    with pytest.raises(ApiError, match="stopped making progress"):
+        _fleet.collect_windows(fetch, "device_certificates", "certificate_id", serial_map)

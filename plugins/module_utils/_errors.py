@@ -2,10 +2,11 @@
 # Copyright (c) iotpki.certificates contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The two failures a module or the lookup can report.
+"""The failures a module or the lookup can report.
 
 ``ApiError`` is the one error type of the HTTP client: every API or network failure becomes one,
-with the fields of the documented error shape. ``InputError`` is bad user input, found before any
+with the fields of the documented error shape. ``IncompleteListing`` is the ApiError of a listing
+the platform's paging did not let finish. ``InputError`` is bad user input, found before any
 request is sent.
 
 Note that this module util is PRIVATE to the collection. It can have breaking changes at any time.
@@ -76,6 +77,11 @@ class ApiError(Exception):
             parts.append(" (%s)" % ", ".join(extras))
         return "".join(parts)
 
+    def with_advice(self, advice: str) -> "ApiError":
+        """The same failure, its message followed by what to check (``; check ...``)."""
+        return ApiError(self.platform, self.method, self.url, "%s; %s" % (self.message, advice), http_status=self.http_status,
+                        code=self.code, request_id=self.request_id, retryable=self.retryable, attempts=self.attempts)
+
     def to_dict(self) -> t.Dict[str, t.Any]:
         """The ``error`` return value (SPEC error shape)."""
         return {
@@ -88,3 +94,36 @@ class ApiError(Exception):
             "request_id": self.request_id,
             "retryable": self.retryable,
         }
+
+
+class IncompleteListing(ApiError):
+    """A listing that cannot be completed because the platform's paging is inconsistent.
+
+    Raised instead of returning a partial or repeated list: the modules and the lookup never act
+    on, or report, an incomplete listing as if it were whole. ``read`` records were received
+    (``unique`` of them distinct), ``total`` is what the platform said it has (None if unknown).
+    """
+
+    def __init__(
+        self,
+        platform: str,
+        method: str,
+        url: str,
+        problem: str,
+        read: int,
+        unique: int,
+        total: t.Optional[int],
+        request_id: t.Optional[str] = None,
+    ) -> None:
+        self.problem = problem
+        self.read = read
+        self.unique = unique
+        self.total = total
+        of_total = " of the %d the platform counts" % total if total is not None else ""
+        repeated = ", %d unique" % unique if unique != read else ""
+        message = (
+            "incomplete listing: %s; %d records read%s%s. The pager stopped rather than return a partial list. "
+            "The platform's paging is at fault, not the task: retry later, and report the request id to the "
+            "platform if it persists" % (problem, read, repeated, of_total)
+        )
+        super().__init__(platform, method, url, message, http_status=200, request_id=request_id, retryable=True)

@@ -8,10 +8,11 @@ IotdaClient paging code, with the HTTP layer replaced by an in-memory IoTDA."""
 from __future__ import annotations
 
 import datetime
+import types
 
 import pytest
 
-from ansible_collections.iotpki.certificates.plugins.module_utils._errors import ApiError, InputError
+from ansible_collections.iotpki.certificates.plugins.module_utils._errors import ApiError, IncompleteListing, InputError
 from ansible_collections.iotpki.certificates.plugins.module_utils._iotda_client import IotdaClient
 from ansible_collections.iotpki.certificates.plugins.module_utils._iotda_reads import read, read_query
 
@@ -37,6 +38,8 @@ class FakeIotda(IotdaClient):
         self.devices = devices or {}
         self.pages = list(pages) if pages is not None else None  # scripted list answers
         self.fail_on = fail_on  # (call number) -> ApiError
+        self.http = types.SimpleNamespace(base_url="https://iotda.example")  # for the URL of an IncompleteListing
+        self.prefix = "/v5/iot/p1"
 
     def request(self, method, path, query=None, body=None, idempotent=None):
         query = dict(query or [])
@@ -138,11 +141,12 @@ def test_empty_listing():
     assert len(client.calls) == 1
 
 
-def test_missing_page_marker_ends_the_listing():
+def test_missing_page_marker_while_count_says_more_fails_the_read():
     page = [{"certificate_id": cid(n)} for n in range(60, 10, -1)]
     client = FakeIotda(pages=[{"certificates": page, "page": {"count": 120}}])
-    result = run(client)
-    assert result["returned"] == 50 and len(client.calls) == 1
+    with pytest.raises(IncompleteListing, match="50 records read of the 120"):
+        run(client)
+    assert len(client.calls) == 1
 
 
 def test_a_failed_page_fails_the_whole_read():

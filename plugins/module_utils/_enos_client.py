@@ -21,6 +21,7 @@ from urllib.parse import quote, urlencode
 
 from ansible_collections.iotpki.certificates.plugins.module_utils._errors import ApiError, InputError
 from ansible_collections.iotpki.certificates.plugins.module_utils._http import HttpClient
+from ansible_collections.iotpki.certificates.plugins.module_utils._options import check_connection, setting
 from ansible_collections.iotpki.certificates.plugins.module_utils import _enos_signer as signer
 
 PLATFORM = "EnOS"
@@ -31,6 +32,22 @@ TOKEN_EXPIRED = 1203
 # runs (forks) asking in the same millisecond, or a retried token request whose first copy arrived.
 TOKEN_REPLAYED = 1001
 TOKEN_ATTEMPTS = 5
+# Codes of a refused appKey or secret (token service) and signature (business calls).
+UNKNOWN_APP_KEY = 1002
+INVALID_ENCRYPTION = 1003
+
+
+def _credential_advice(code: t.Any, message: str) -> t.Optional[str]:
+    """What to check for an authentication failure of EnOS, or None for another failure."""
+    text = message.lower()
+    if "clock skew" in text or "timestamp" in text and "outside" in text:
+        return "the platform says the request's timestamp is off: check the clock of the controller running the task (UTC, NTP)"
+    if str(code) == str(UNKNOWN_APP_KEY):
+        return "check %s: the gateway does not know this application key" % setting("enos", "access_key")
+    if str(code) == str(INVALID_ENCRYPTION) or "encryption is invalid" in text or "signature is invalid" in text:
+        return "check %s (it must be the application secret of %s), and the controller's clock" % (
+            setting("enos", "secret_key"), setting("enos", "access_key"))
+    return None
 
 
 def device_query(asset_id: t.Optional[str] = None, product_key: t.Optional[str] = None, device_key: t.Optional[str] = None) -> t.List[t.Tuple[str, str]]:
@@ -56,10 +73,11 @@ class EnosClient:
     """Token-authenticated calls to one EnOS API gateway and organization."""
 
     def __init__(self, params: t.Mapping[str, t.Any], warn: t.Optional[t.Callable[[str], None]] = None) -> None:
+        check_connection("enos", params)
         self.app_key = params["access_key"]
         self.app_secret = params["secret_key"]
         self.org_id = params["org_id"]
-        self.http = HttpClient.from_params(PLATFORM, params.get("gateway_url"), params, warn)
+        self.http = HttpClient.from_params(PLATFORM, params.get("gateway_url"), params, warn, url_option=setting("enos", "gateway_url"))
         self._token: t.Optional[str] = None
         self._token_lock = threading.Lock()
         self.token_requests = 0
@@ -100,9 +118,10 @@ class EnosClient:
                 continue
             token = (data.get("data") or {}).get("accessToken") if isinstance(data.get("data"), dict) else None
             if status not in (0, "0") or not token or not isinstance(token, str):
-                message = data.get("msg") or "no access token in the answer"
-                raise ApiError(PLATFORM, "POST", url, "cannot get an access token: %s" % message, http_status=response.status, code=status,
-                               request_id=data.get("requestId"))
+                message = str(data.get("msg") or "no access token in the answer")
+                advice = _credential_advice(status, message)
+                raise ApiError(PLATFORM, "POST", url, "cannot get an access token: %s%s" % (message, "; " + advice if advice else ""),
+                               http_status=response.status, code=status, request_id=data.get("requestId"))
             return token
 
     @staticmethod
@@ -139,6 +158,9 @@ class EnosClient:
             try:
                 response, data = self.http.request_json(method, path, query_string, payload, self._json_headers(), sign)
             except ApiError as error:
+                if error.http_status == 401 and renewed:
+                    raise error.with_advice("a new access token was refused too: check %s and %s, and the controller's clock" % (
+                        setting("enos", "secret_key"), setting("enos", "access_key"))) from None
                 if error.http_status == 401 and not renewed:
                     self._expired(token)
                     renewed = True
@@ -153,8 +175,10 @@ class EnosClient:
             if not isinstance(data, dict) or code is None:
                 raise ApiError(PLATFORM, method, url, "answer is not an EnOS envelope ({code, msg, requestId, data})", http_status=response.status)
             if code not in (0, "0"):
+                message = str(envelope.get("msg") or "no message").strip()
+                advice = _credential_advice(code, message)
                 raise ApiError(
-                    PLATFORM, method, url, str(envelope.get("msg") or "no message").strip(),
+                    PLATFORM, method, url, "%s; %s" % (message, advice) if advice else message,
                     http_status=response.status, code=code, request_id=envelope.get("requestId"),
                 )
             return envelope.get("data")

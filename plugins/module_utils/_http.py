@@ -51,6 +51,18 @@ class Limiter(t.Protocol):
     def throttled(self, retry_after: t.Optional[float] = None) -> None: ...
 
 
+class Answer(dict):
+    """A decoded JSON object that remembers the request id of the answer it came from.
+
+    The request id travels with the value (no shared state), so a record built from it can name the
+    answer even when several workers share one client.
+    """
+
+    def __init__(self, data: t.Mapping[str, t.Any], request_id: t.Optional[str] = None) -> None:
+        super().__init__(data)
+        self.request_id = request_id
+
+
 class Response:
     """An HTTP answer, with its JSON body decoded on demand."""
 
@@ -112,6 +124,25 @@ def _short(text: str, limit: int = 200) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+def _ends(text: str, limit: int = 300) -> str:
+    """``text`` on one line, at most ``limit`` characters, keeping its start and its end (where a
+    network error's reason is)."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    half = (limit - 5) // 2
+    return text[:half] + " ... " + text[-half:]
+
+
+def seconds(value: float) -> str:
+    """``1.5 s``, ``30 s``: a duration as the user gave it, never rounded to a whole second."""
+    return "%s s" % ("%g" % value)
+
+
+# OpenSSL's words when the other end does not speak TLS at all (an https:// URL on a plain HTTP port).
+_NOT_TLS = ("wrong version number", "record layer failure", "http request", "unknown protocol", "packet length too long")
+
+
 class HttpClient:
     """Sends requests to one platform base URL with the shared retry and error policy."""
 
@@ -125,9 +156,14 @@ class HttpClient:
         retries: int = 3,
         warn: t.Optional[t.Callable[[str], None]] = None,
         sleep: t.Callable[[float], None] = time.sleep,
+        url_option: str = "the URL",
+        scheme_given: bool = True,
     ) -> None:
         self.platform = platform
         self.base_url = base_url.rstrip("/")
+        self.validate_certs = validate_certs
+        self.url_option = url_option  # for messages: which setting holds the URL
+        self.scheme_given = scheme_given  # False when "https://" was added to a URL without a scheme
         self.timeout = timeout
         self.retries = max(0, retries)
         self.warn = warn or (lambda message: None)
@@ -159,11 +195,14 @@ class HttpClient:
 
     @classmethod
     def from_params(
-        cls, platform: str, url: t.Optional[str], params: t.Mapping[str, t.Any], warn: t.Optional[t.Callable[[str], None]] = None
+        cls, platform: str, url: t.Optional[str], params: t.Mapping[str, t.Any], warn: t.Optional[t.Callable[[str], None]] = None,
+        url_option: str = "the URL",
     ) -> "HttpClient":
-        """The client for a platform's connection options; a URL without a scheme means HTTPS."""
+        """The client for a platform's connection options (validated by ``_options.check_connection``);
+        a URL without a scheme means HTTPS."""
         url = (url or "").strip()
-        if not url.startswith(("http://", "https://")):
+        scheme_given = url.lower().startswith(("http://", "https://"))
+        if not scheme_given:
             url = "https://" + url
         return cls(
             platform,
@@ -173,6 +212,8 @@ class HttpClient:
             timeout=params.get("timeout") or 30.0,
             retries=params.get("retries", 3),
             warn=warn,
+            url_option=url_option,
+            scheme_given=scheme_given,
         )
 
     def size_pool(self, connections: int) -> None:
@@ -306,20 +347,53 @@ class HttpClient:
     def _classify(self, exc: Exception) -> t.Tuple[str, str]:
         """('connect' | 'send' | 'tls', readable reason) for a request that got no answer."""
         if isinstance(exc, requests_exceptions.SSLError):  # type: ignore[union-attr]
-            return "tls", (
-                "TLS verification failed (%s); set ca_path to the CA bundle of the endpoint's certificate, "
-                "or validate_certs=false to skip verification (not recommended)" % _short(_root_reason(exc), 160)
-            )
+            return "tls", self._tls_reason(_root_reason(exc))
         if isinstance(exc, requests_exceptions.ConnectTimeout):  # type: ignore[union-attr]
-            return _retry.CONNECT_ERROR, "connection timed out after %.0f s" % self.timeout
+            return _retry.CONNECT_ERROR, "connection timed out after %s: check %s and the network path to it" % (seconds(self.timeout), self.url_option)
         if isinstance(exc, requests_exceptions.ReadTimeout):  # type: ignore[union-attr]
-            return _retry.SEND_ERROR, "no answer within %.0f s (read timeout)" % self.timeout
+            return _retry.SEND_ERROR, "no answer within %s (read timeout; raise timeout if the platform is slow)" % seconds(self.timeout)
         if isinstance(exc, requests_exceptions.ConnectionError) and _is_connect_failure(exc):  # type: ignore[union-attr]
-            return _retry.CONNECT_ERROR, "cannot connect: %s" % _short(_root_reason(exc), 160)
-        return _retry.SEND_ERROR, "connection lost before an answer: %s" % _short(_root_reason(exc), 160)
+            reason = _root_reason(exc)
+            if _in_chain(exc, "NameResolutionError"):
+                return _retry.CONNECT_ERROR, "cannot resolve the host name of %s: %s" % (self.url_option, _ends(_without_pool(reason)))
+            return _retry.CONNECT_ERROR, "cannot connect (check %s): %s" % (self.url_option, _ends(_without_pool(reason)))
+        return _retry.SEND_ERROR, "connection lost before an answer: %s" % _ends(_without_pool(_root_reason(exc)))
+
+    def _tls_reason(self, reason: str) -> str:
+        """What a TLS failure means and what to change: the scheme, ca_path, or (only when verifying) validate_certs."""
+        lowered = reason.lower()
+        if any(words in lowered for words in _NOT_TLS):
+            given = "" if self.scheme_given else " (no scheme was given, so https:// was assumed)"
+            return (
+                "the endpoint did not answer in TLS: %s%s looks like a plain-HTTP port. Use http:// in %s if the "
+                "endpoint really is plain HTTP, or the HTTPS port (TLS said: %s)" % (self.base_url, given, self.url_option, _ends(reason))
+            )
+        if "certificate verify failed" in lowered or "hostname mismatch" in lowered:
+            advice = "set ca_path to the CA bundle (PEM) that signed the endpoint's certificate"
+            if self.validate_certs:
+                advice += ", or validate_certs=false to skip verification (not recommended)"
+            return "TLS verification of %s failed (%s); %s" % (self.base_url, _ends(reason), advice)
+        return "TLS handshake with %s failed (%s); check %s and ca_path" % (self.base_url, _ends(reason), self.url_option)
 
     def close(self) -> None:
         self.session.close()
+
+
+def _in_chain(exc: BaseException, name: str) -> bool:
+    """True when an exception of type ``name`` is in the error chain of ``exc``."""
+    current: t.Optional[BaseException] = exc
+    for _dummy in range(10):
+        if current is None:
+            return False
+        if type(current).__name__ == name or any(type(arg).__name__ == name for arg in getattr(current, "args", ())):
+            return True
+        current = getattr(current, "reason", None) or current.__cause__ or current.__context__
+    return False
+
+
+def _without_pool(reason: str) -> str:
+    """A urllib3 reason without its ``HTTPSConnection(host='...', port=443): `` prefix (the URL is in the message)."""
+    return re.sub(r"^\w*Connection(?:Pool)?\(host='[^']*', port=\d+\):\s*", "", reason)
 
 
 def _is_connect_failure(exc: Exception) -> bool:

@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from ansible_collections.iotpki.certificates.plugins.module_utils._enos_client import EnosClient, device_query
@@ -93,3 +95,30 @@ def test_token_service_refusal():
 def test_device_selection_is_exactly_one_way(kwargs):
     with pytest.raises(InputError):
         device_query(**kwargs)
+
+
+def test_wrong_secret_names_the_settings_to_check():
+    client = make([{"status": 1003, "msg": "encryption is invalid"}])
+    with pytest.raises(ApiError) as info:
+        client.token()
+    message = str(info.value)
+    assert "encryption is invalid" in message and "secret_key (or ENOS_SECRET_KEY)" in message
+    assert "access_key (or ENOS_ACCESS_KEY)" in message and "clock" in message and "very-secret" not in message
+
+
+def test_a_timestamp_outside_the_skew_names_the_clock():
+    skew = {"code": 1004, "msg": "invalid parameter: apim-timestamp is missing, malformed or outside the allowed clock skew"}
+    client = make([TOKEN, skew])
+    with pytest.raises(ApiError, match="check the clock of the controller"):
+        client.certificates("list", [("assetId", "a1")])
+
+
+@pytest.mark.parametrize("params, text", [
+    ({"org_id": ""}, "missing required option: org_id (or ENOS_ORG_ID)"),
+    ({"timeout": -1.0}, "timeout (or ENOS_TIMEOUT) must be a number of seconds greater than 0"),
+    ({"retries": -1}, "retries (or ENOS_RETRIES) must be a whole number"),
+    ({"gateway_url": "gw example"}, "gateway_url (or ENOS_GATEWAY_URL) must not contain spaces"),
+])
+def test_bad_connection_options_fail_before_any_request(params, text):
+    with pytest.raises(InputError, match=re.escape(text)):
+        EnosClient(dict(PARAMS, **params))

@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from ansible_collections.iotpki.certificates.plugins.module_utils._errors import ApiError
-from ansible_collections.iotpki.certificates.plugins.module_utils._http import HttpClient
+from ansible_collections.iotpki.certificates.plugins.module_utils._http import Answer, HttpClient
 
 
 class Script:
@@ -159,3 +159,47 @@ def test_signer_runs_per_attempt_and_host_includes_port(server):
     client(server.url).request("GET", "/v5/x", query="a=1", sign=sign)
     assert len(calls) == 2 and calls[0][1:4] == ("/v5/x", "a=1", server.url.split("//")[1])
     assert [seen[2]["Authorization"] for seen in server.seen] == ["sig-1", "sig-2"]
+
+
+def _failure(url, **params):
+    http = HttpClient.from_params("IoTDA", url, dict({"retries": 0, "timeout": 2}, **params), url_option="endpoint (or IOTDA_ENDPOINT)")
+    with pytest.raises(ApiError) as info:
+        http.request("GET", "/v5/x")
+    return str(info.value)
+
+
+@pytest.mark.parametrize("validate_certs", [True, False])
+def test_https_on_a_plain_http_port_is_a_protocol_mismatch(server, validate_certs):
+    server.answers = [(200, {}, {})]
+    message = _failure(server.url.replace("http://", "https://"), validate_certs=validate_certs)
+    assert "did not answer in TLS" in message and "plain-HTTP port" in message and "http:// in endpoint (or IOTDA_ENDPOINT)" in message
+    assert "validate_certs" not in message and "verification failed" not in message
+
+
+def test_no_scheme_on_a_plain_http_port_says_https_was_assumed(server):
+    server.answers = [(200, {}, {})]
+    message = _failure(server.url.replace("http://", ""))
+    assert "no scheme was given, so https:// was assumed" in message and "validate_certs" not in message
+
+
+def test_dns_failure_keeps_its_reason():
+    name = ".".join(["iotpki-" + "x" * 50] * 3) + ".invalid"  # a message of over 160 characters before the reason
+    message = _failure("https://%s" % name)
+    assert "cannot resolve the host name of endpoint (or IOTDA_ENDPOINT)" in message
+    assert message.rstrip(")").endswith(("Name or service not known", "not known", "Temporary failure in name resolution")) or "Errno" in message
+
+
+def test_timeouts_are_reported_as_given():
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)  # accepts the connection, never answers
+    try:
+        message = _failure("http://127.0.0.1:%d" % listener.getsockname()[1], timeout=0.3)
+    finally:
+        listener.close()
+    assert "no answer within 0.3 s" in message
+
+
+def test_answer_keeps_its_request_id():
+    answer = Answer({"a": 1}, "req-9")
+    assert answer == {"a": 1} and answer.request_id == "req-9" and json.loads(json.dumps(answer)) == {"a": 1}

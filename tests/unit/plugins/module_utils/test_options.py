@@ -14,6 +14,7 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible_collections.iotpki.certificates.plugins.doc_fragments import enos as enos_doc
 from ansible_collections.iotpki.certificates.plugins.doc_fragments import iotda as iotda_doc
 from ansible_collections.iotpki.certificates.plugins.module_utils import _options
+from ansible_collections.iotpki.certificates.plugins.module_utils._errors import InputError
 
 
 @pytest.mark.parametrize("platform, fragment", [("iotda", iotda_doc), ("enos", enos_doc)])
@@ -69,8 +70,63 @@ def test_plugin_parameters_drop_unset_values_so_env_applies(monkeypatch):
     assert result.validated_parameters["endpoint"] == "https://from-env"
 
 
-def test_missing_required_option_is_reported(monkeypatch):
+def _validated(platform, params=None):
+    result = ArgumentSpecValidator(_options.connection_argument_spec(platform)).validate(params or {})
+    assert not result.error_messages, result.error_messages
+    return result.validated_parameters
+
+
+def test_missing_required_options_name_their_environment_variables(monkeypatch):
     for name in ("ENOS_GATEWAY_URL", "ENOS_ACCESS_KEY", "ENOS_SECRET_KEY", "ENOS_ORG_ID"):
         monkeypatch.delenv(name, raising=False)
-    result = ArgumentSpecValidator(_options.connection_argument_spec("enos")).validate({})
-    assert any("missing required arguments" in message for message in result.error_messages)
+    params = _validated("enos", {"access_key": "ak", "secret_key": "sk"})
+    with pytest.raises(InputError) as caught:
+        _options.check_connection("enos", params)
+    assert str(caught.value) == ("EnOS connection: missing required options: gateway_url (or ENOS_GATEWAY_URL); "
+                                 "org_id (or ENOS_ORG_ID)")
+
+
+@pytest.mark.parametrize("params, expected", [
+    ({"project_id": ""}, "missing required option: project_id (or IOTDA_PROJECT_ID / HUAWEICLOUD_SDK_PROJECT_ID)"),
+    ({"project_id": "   "}, "missing required option: project_id (or IOTDA_PROJECT_ID / HUAWEICLOUD_SDK_PROJECT_ID)"),
+    ({"timeout": -1}, "timeout (or IOTDA_TIMEOUT) must be a number of seconds greater than 0, got -1.0"),
+    ({"timeout": 0}, "timeout (or IOTDA_TIMEOUT) must be a number of seconds greater than 0, got 0.0"),
+    ({"timeout": "nan"}, "timeout (or IOTDA_TIMEOUT) must be a number of seconds greater than 0, got nan"),
+    ({"retries": -1}, "retries (or IOTDA_RETRIES) must be a whole number from 0 to 100, got -1"),
+    ({"endpoint": "ftp://h"}, "endpoint (or IOTDA_ENDPOINT) must start with https:// (or http://), got 'ftp://h'"),
+    ({"endpoint": "https://"}, "endpoint (or IOTDA_ENDPOINT) has no host name: 'https://'"),
+    ({"endpoint": "https://h:99999"}, "endpoint (or IOTDA_ENDPOINT) has an invalid port: 'https://h:99999'"),
+    ({"ca_path": "/nonexistent/ca.pem"}, "ca_path (or IOTDA_CA_PATH): /nonexistent/ca.pem does not exist"),
+])
+def test_bad_connection_values_fail_naming_option_and_variables(monkeypatch, params, expected):
+    monkeypatch.delenv("HUAWEICLOUD_SDK_PROJECT_ID", raising=False)
+    values = dict({"endpoint": "https://iotda.cn-north-4.myhuaweicloud.com", "project_id": "p1"}, **params)
+    monkeypatch.setenv("IOTDA_PROJECT_ID", "")
+    with pytest.raises(InputError) as caught:
+        _options.check_connection("iotda", _validated("iotda", values))
+    assert expected in str(caught.value)
+
+
+@pytest.mark.parametrize("variable, value, option", [
+    ("IOTDA_TIMEOUT", "abc", "timeout"), ("IOTDA_RETRIES", "3.5", "retries"), ("IOTDA_VALIDATE_CERTS", "maybe", "validate_certs"),
+])
+def test_an_unreadable_environment_value_names_its_variable(monkeypatch, variable, value, option):
+    monkeypatch.setenv(variable, value)
+    params = _validated("iotda", {"endpoint": "https://h", "project_id": "p1"})  # Ansible itself does not fail
+    with pytest.raises(InputError) as caught:
+        _options.check_connection("iotda", params)
+    assert "the environment variable %s=%r" % (variable, value) in str(caught.value) and "(it sets %s)" % option in str(caught.value)
+
+
+def test_a_task_value_beats_an_unreadable_environment_value(monkeypatch):
+    monkeypatch.setenv("IOTDA_TIMEOUT", "abc")
+    _options.check_connection("iotda", _validated("iotda", {"endpoint": "https://h", "project_id": "p1", "timeout": 5}))
+
+
+def test_good_values_pass(monkeypatch, tmp_path):
+    monkeypatch.setenv("IOTDA_TIMEOUT", "1.5")
+    ca = tmp_path / "ca.pem"
+    ca.write_text("x")
+    params = _validated("iotda", {"endpoint": "iotda.cn-north-4.myhuaweicloud.com:443", "project_id": "p1", "ca_path": str(ca), "retries": 0})
+    _options.check_connection("iotda", params)
+    assert params["timeout"] == 1.5

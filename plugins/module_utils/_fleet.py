@@ -29,7 +29,7 @@ import time
 import typing as t
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.iotpki.certificates.plugins.module_utils._errors import ApiError, InputError
+from ansible_collections.iotpki.certificates.plugins.module_utils._errors import ApiError, IncompleteListing, InputError
 
 CONCURRENCY_MAX = 64  # above this a task mostly adds connections and 429s; platforms throttle well before
 DEFAULT_CONCURRENCY = 8
@@ -290,8 +290,8 @@ def collect_windows(
 
     Only the pages that ``page.count`` says hold records are asked for, so N records cost ceil(N/50)
     requests. Records are de-duplicated by ``id_key``. Without a usable ``page.count`` the pages are
-    followed one marker at a time. A listing that stops making progress raises ApiError (never a
-    silently partial list).
+    followed one marker at a time. A listing that stops making progress (no new record, or a marker
+    already followed) raises IncompleteListing, as ``_paging.collect_pages`` does: never a partial list.
     """
     page = first_page if first_page is not None else fetch(0, None)
     pages = [page]
@@ -300,12 +300,14 @@ def collect_windows(
     seen: t.Set[t.Any] = set()
     used_markers: t.Set[str] = set()
     next_index = 1  # the first page of the first window is there already
+    read = 0
     per_window = MAX_OFFSET // page_size + 1
     while True:
         fresh = 0
         short = False
         for page in pages:
             records = list((page or {}).get(items_key) or [])
+            read += len(records)
             short = short or len(records) < page_size
             for record in records:
                 key = record.get(id_key)
@@ -320,8 +322,9 @@ def collect_windows(
             return items
         next_marker = info.get("marker")
         if not fresh or not next_marker or str(next_marker) in used_markers:
-            raise ApiError("IoTDA", "GET", source_url, "the listing stopped making progress after %d records (page.count %s, page.marker %r): "
-                           "run the task again; if it persists, the platform's paging is inconsistent" % (len(items), total, next_marker))
+            problem = "a window of pages brought no new record" if not fresh else (
+                "a full page had no page.marker" if not next_marker else "page.marker %s was already followed" % str(next_marker)[:64])
+            raise IncompleteListing("IoTDA", "GET", source_url, problem, read, len(items), total)
         if next_index == 1 and len(pages) == 1 and marker is None and total is not None:
             # Still in the first window: the rest of it comes from offsets after no marker.
             wanted = min(per_window - 1, math.ceil((total - len(items)) / page_size))

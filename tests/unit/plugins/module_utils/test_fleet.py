@@ -16,7 +16,7 @@ import pytest
 
 from ansible_collections.iotpki.certificates.plugins.module_utils import _fleet
 from ansible_collections.iotpki.certificates.plugins.module_utils._enos_client import EnosClient
-from ansible_collections.iotpki.certificates.plugins.module_utils._errors import ApiError, InputError
+from ansible_collections.iotpki.certificates.plugins.module_utils._errors import ApiError, IncompleteListing, InputError
 from ansible_collections.iotpki.certificates.plugins.module_utils._fleet import (
     Fleet, RateLimiter, RunControls, failure_entry, fleet_result, run_controls,
 )
@@ -437,5 +437,5 @@ def test_windows_that_stop_making_progress_fail_instead_of_looping():
     def fetch(offset, marker):
         return {"device_certificates": [{"certificate_id": "%d" % i} for i in range(50)], "page": {"count": 500, "marker": "x"}}
 
-    with pytest.raises(ApiError, match="stopped making progress"):
+    with pytest.raises(IncompleteListing, match="incomplete listing: a window of pages brought no new record"):
         _fleet.collect_windows(fetch, "device_certificates", "certificate_id", serial_map)

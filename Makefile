@@ -44,6 +44,7 @@ INTEGRATION_WORKERS ?= 2
 INTEGRATION_TESTS ?= tests/integration
 INTEGRATION_ARGS ?=
 SIMULATOR_ARGS ?=
+SIMULATOR_PATH := $(CURDIR)/tests/simulator
 
 PIP := $(VPYTHON) -m pip --disable-pip-version-check
 PYTEST := $(VPYTHON) -m pytest -p no:cacheprovider
@@ -95,8 +96,9 @@ lint: venv link
 	$(VENV_BIN)/ansible-lint --offline $(LINT_ARGS)
 
 # pytest exits 5 when it collects no tests: reported, not a failure.
+# The simulator's own tests import the package from this clone (tests/simulator), whatever the venv holds.
 units: venv link
-	PYTHONPATH=$(COLLECTIONS) $(PYTEST) $(UNITS_TESTS) $(UNITS_ARGS) \
+	PYTHONPATH=$(COLLECTIONS):$(SIMULATOR_PATH) $(PYTEST) $(UNITS_TESTS) $(UNITS_ARGS) \
 	  || { rc=$$?; [ $$rc -eq 5 ] && echo "units: no tests collected" || exit $$rc; }
 
 integration: venv link
@@ -114,8 +116,9 @@ test:
 # ---------------------------------------------------------------------------------------------
 # Simulator, demo, benchmark
 
+# Like the integration harness, the demo and the benchmarks: python -m iotpki_sim from this clone.
 simulator: venv
-	$(VENV_BIN)/iotpki-simulator $(SIMULATOR_ARGS)
+	PYTHONPATH=$(SIMULATOR_PATH) $(VPYTHON) -m iotpki_sim $(SIMULATOR_ARGS)
 
 demo: venv
 	$(VPYTHON) tests/tools/demo.py --build $(BUILD)

@@ -26,7 +26,9 @@ import sys
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-SIMULATOR = [sys.executable, '-m', 'iotpki_sim']  # the simulator package, as `make simulator` runs it
+# The simulator package of this clone, as `make simulator` runs it.
+SIMULATOR = [sys.executable, '-m', 'iotpki_sim']
+SIMULATOR_PATH = os.path.join(REPO, 'tests', 'simulator')
 EXAMPLES = os.path.join(REPO, 'docs', 'examples')
 
 # The simulator's documented default credentials; the demo starts it with exactly these.
@@ -96,7 +98,7 @@ class Simulator:
             command += ['--' + name.replace('_', '-'), value]
         with open(self.log_path, 'w', encoding='utf-8') as log:
             self.process = subprocess.Popen(  # pylint: disable=consider-using-with
-                command, cwd=REPO, env=dict(env, PYTHONUNBUFFERED='1'), stdin=subprocess.DEVNULL,
+                command, cwd=REPO, env=dict(env, PYTHONUNBUFFERED='1', PYTHONPATH=SIMULATOR_PATH), stdin=subprocess.DEVNULL,
                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

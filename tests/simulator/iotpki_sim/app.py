@@ -19,6 +19,21 @@ from iotpki_sim.core.web import Outcome, Request, Response, json_response
 
 CONTROL_PREFIX = "/_sim"
 _HANDLERS = {"iotda": iotda.handle, "enos": enos.handle, "enos-token": enos_token.handle}
+# --rate-limit counts per platform: the EnOS token service and connect-service share one limit.
+RATE_GROUPS = {"iotda": "iotda", "enos": "enos", "enos-token": "enos"}
+
+
+def throttled(platform: str, retry_after: int, req_id: str) -> Response:
+    """The platform's answer above --rate-limit: HTTP 429 with Retry-After."""
+    headers = [("X-Request-Id", req_id), ("Retry-After", str(retry_after))]
+    if platform == "iotda":
+        code, body = "IOTDA.021102", {"error_code": "IOTDA.021102",
+                                      "error_msg": "The request rate of the tenant has reached the limit."}
+    elif platform == "enos":
+        code, body = 429, {"code": 429, "msg": "too many requests", "requestId": req_id, "data": None}
+    else:
+        code, body = 429, {"status": 429, "msg": "too many requests", "business": "apim-token-service", "data": None}
+    return json_response(429, body, headers, code=code)
 
 
 def classify(path: str) -> str:
@@ -80,20 +95,28 @@ class Simulator:
         self.verbose = verbose
 
     def handle(self, req: Request) -> Response:
-        """Answer one request (never raises)."""
+        """Answer one request (never raises); platform answers wait --latency, without any lock held."""
         started = time.time()
         if req.path == CONTROL_PREFIX or req.path.startswith(CONTROL_PREFIX + "/"):
             response = controls.handle(self.state, req)
             self._trace(started, "control", req, response, "none")
             return response
         platform = classify(req.path)
+        fault, retry_after = None, None
         if platform == "unknown":
             outcome = Outcome(json_response(404, {"error": "unknown path %s" % req.path}))
-            fault = None
         else:
-            fault = self.state.faults.take(platform, req.method, req.path, req.query, _instance_id(platform, req))
-            outcome = self._process(platform, req, fault)
-        self._record(started, platform, req, outcome, fault)
+            retry_after = self.state.throttle.admit(RATE_GROUPS[platform], self.state.config["rate_limit"], started)
+            if retry_after is not None:
+                outcome = Outcome(throttled(platform, retry_after, request_id()))
+            else:
+                fault = self.state.faults.take(platform, req.method, req.path, req.query,
+                                               _instance_id(platform, req))
+                outcome = self._process(platform, req, fault)
+        latency = self.state.config["latency"]
+        if latency and platform != "unknown":
+            time.sleep(latency)
+        self._record(started, platform, req, outcome, fault, retry_after is not None)
         return outcome.response
 
     def _process(self, platform: str, req: Request, fault: Optional[Fault]) -> Outcome:
@@ -106,10 +129,11 @@ class Simulator:
             return Outcome(render(fault, platform, request_id()), real.auth, real.temporary)
         return Outcome(render(fault, platform, request_id()), _auth_label(self.state, platform, req))
 
-    def _record(self, started: float, platform: str, req: Request, outcome: Outcome, fault: Optional[Fault]) -> None:
+    def _record(self, started: float, platform: str, req: Request, outcome: Outcome, fault: Optional[Fault],
+                throttled_now: bool) -> None:
         response = outcome.response
         self.state.log.append({
-            "seq": 0, "time": started, "platform": platform, "method": req.method, "path": req.path,
+            "seq": 0, "time": started, "timestamp": started, "throttled": throttled_now, "platform": platform, "method": req.method, "path": req.path,
             "query": req.query, "status": None if response.drop else response.status,
             "code": _code_of(platform, response, fault), "auth": outcome.auth, "temporary": outcome.temporary,
             "fault": fault is not None, "write": is_write(platform, req.method, req.path),

@@ -28,6 +28,11 @@ def build_parser() -> argparse.ArgumentParser:
         parser.add_argument("--" + name.replace("_", "-"), default=value, help=name.replace("_", " "))
     parser.add_argument("--iotda-mode", choices=("basic", "instance"), default=RUNTIME_DEFAULTS["iotda_mode"],
                         help="instance: V11 or token only (SDK-HMAC-SHA256 -> 401 IOTDA.000002); basic: both")
+    parser.add_argument("--latency", type=float, default=RUNTIME_DEFAULTS["latency"], metavar="SECONDS",
+                        help="added to every platform answer (not to /_sim controls), to model a WAN")
+    parser.add_argument("--rate-limit", type=float, default=RUNTIME_DEFAULTS["rate_limit"], metavar="N",
+                        help="per platform, at most N requests in any one-second window; above it 429 with "
+                        "Retry-After (default: no limit)")
     parser.add_argument("--verbose", action="store_true", help="log each request to stderr (never secrets)")
     parser.add_argument("--version", action="version", version="%(prog)s " + __version__)
     return parser

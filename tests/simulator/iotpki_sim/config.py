@@ -49,7 +49,29 @@ def _int_at_least(minimum: int) -> Callable[[Any], int]:
     return check
 
 
+def _seconds(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 60:
+        raise ValueError("must be a number of seconds between 0 and 60")
+    return float(value)
+
+
+def _rate(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise ValueError("must be a number of requests per second above 0, or null for no limit")
+    return value
+
+
+def _flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError("must be true or false")
+    return value
+
+
 RUNTIME_DEFAULTS: dict[str, Any] = {
+    "latency": 0.0,
+    "rate_limit": None,
     "iotda_mode": "instance",
     "iotda_duplicate_upload": "allow",
     "iotda_ca_quota": 100,
@@ -58,9 +80,21 @@ RUNTIME_DEFAULTS: dict[str, Any] = {
     "enos_list_cert_field": "serial",
     "enos_effective_date_key": "effetiveDate",
     "max_skew_seconds": 900,
+    "iotda_list_device_secondary": True,
+    "iotda_reset_secret_device": "convert",
+    "iotda_cleared_fingerprint": "absent",
+    "enos_apply_with_valid": "keep",
+    "enos_csr_subject": "cn",
 }
 
 _VALIDATORS: dict[str, Callable[[Any], Any]] = {
+    "latency": _seconds,
+    "rate_limit": _rate,
+    "iotda_list_device_secondary": _flag,
+    "iotda_reset_secret_device": _choice("convert", "reject"),
+    "iotda_cleared_fingerprint": _choice("absent", "null", "empty"),
+    "enos_apply_with_valid": _choice("keep", "supersede", "reject"),
+    "enos_csr_subject": _choice("cn", "full"),
     "iotda_mode": _choice("basic", "instance"),
     "iotda_duplicate_upload": _choice("allow", "reject"),
     "iotda_ca_quota": _int_at_least(0),

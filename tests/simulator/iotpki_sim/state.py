@@ -11,6 +11,7 @@ from iotpki_sim.control.faults import FaultQueue
 from iotpki_sim.core.ids import IdGenerator
 from iotpki_sim.iotda.store import IotdaStore
 from iotpki_sim.core.reqlog import RequestLog
+from iotpki_sim.core.throttle import SlidingWindow
 
 
 class SimState:
@@ -26,13 +27,15 @@ class SimState:
         self.tokens = TokenStore()
         self.faults = FaultQueue()
         self.log = RequestLog()
+        self.throttle = SlidingWindow()
 
     def reset(self) -> None:
-        """Back to the startup state: data, tokens, faults, log and setting overrides (record IDs and log seq numbers keep increasing)."""
+        """Back to the startup state: data, tokens, faults, log, rate-limit window and setting overrides (record IDs and log seq numbers keep increasing)."""
         with self.lock:
             self.iotda = IotdaStore()
             self.enos = EnosStore()
             self.tokens = TokenStore()
             self.faults = FaultQueue()
             self.config.reset()
+        self.throttle.clear()
         self.log.clear()

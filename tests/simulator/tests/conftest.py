@@ -7,6 +7,11 @@ from iotpki_sim.server import start_simulator
 from sim_helpers import Client, Enos
 
 
+def pytest_configure(config):
+    """The marker of tests that build a virtual environment (they state their time budget)."""
+    config.addinivalue_line("markers", "timeout_budget(seconds): a slow test and its intended upper bound")
+
+
 @pytest.fixture(scope="session")
 def sim_session():
     """One simulator for the whole session."""

@@ -35,8 +35,9 @@ def test_request_log(client, enos):
     entries = client.control("GET", "/requests").json
     assert entries["count"] == 3
     first, second, third = entries["requests"]
-    assert set(first) == {"seq", "time", "platform", "method", "path", "query", "status", "code", "auth", "temporary",
-                          "fault", "write", "instance_id"}
+    assert set(first) == {"seq", "time", "timestamp", "throttled", "platform", "method", "path", "query", "status",
+                          "code", "auth", "temporary", "fault", "write", "instance_id"}
+    assert isinstance(first["timestamp"], float) and first["throttled"] is False
     assert first["platform"] == "iotda" and first["query"] == {"limit": "5", "app_id": "a b"}
     assert first["path"].endswith("/certificates") and first["status"] == 200 and first["code"] is None
     assert first["write"] is False and first["fault"] is False and first["time"].endswith("Z")
@@ -57,7 +58,9 @@ def test_config(client):
     config = client.control("GET", "/config").json
     assert config == {"iotda_mode": "instance", "iotda_duplicate_upload": "allow", "iotda_ca_quota": 100,
                       "enos_token_ttl": 7200, "enos_expired_token_status": 200, "enos_list_cert_field": "serial",
-                      "enos_effective_date_key": "effetiveDate", "max_skew_seconds": 900}
+                      "enos_effective_date_key": "effetiveDate", "max_skew_seconds": 900, "latency": 0.0,
+                      "rate_limit": None, "iotda_list_device_secondary": True, "iotda_reset_secret_device": "convert",
+                      "iotda_cleared_fingerprint": "absent", "enos_apply_with_valid": "keep", "enos_csr_subject": "cn"}
     updated = client.control("POST", "/config", {"enos_token_ttl": 60, "max_skew_seconds": 30}).json
     assert updated["enos_token_ttl"] == 60 and updated["iotda_mode"] == "instance"
     for bad in ({"iotda_mode": "pro"}, {"nope": 1}, {"iotda_ca_quota": -1}, {"enos_expired_token_status": 403}):

@@ -190,3 +190,25 @@ def test_apply_rsa(client, enos, device):
     assert data["issueAuthority"] == "RSA" and data["certChainURL"].endswith("/enos/CA/cacert/RSA")
     cert = x509.load_pem_x509_certificate(data["cert"].encode())
     assert (cert.not_valid_after_utc - cert.not_valid_before_utc).days == 730
+
+
+def test_apply_rules(client, enos, device):
+    """RSA 2048 only; SHA-256 CSR signatures; the full-subject and apply-with-valid switches."""
+    asset_id = device[0]
+    big = rsa.generate_private_key(public_exponent=65537, key_size=3072)
+    assert "2048-bit" in enos.call("apply", body={"csr": _csr("big", big)}, assetId=asset_id).json["msg"]
+    key = ec.generate_private_key(ec.SECP256R1())
+    sha1 = (x509.CertificateSigningRequestBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "sha1")])).sign(key, hashes.SHA384()))
+    body = {"csr": sha1.public_bytes(serialization.Encoding.PEM).decode(), "issueAuthority": "ECC"}
+    assert "SHA256" in enos.call("apply", body=body, assetId=asset_id).json["msg"]
+    client.control("POST", "/config", {"enos_csr_subject": "full"})
+    partial = enos.call("apply", body={"csr": _csr("part", key), "issueAuthority": "ECC"}, assetId=asset_id).json
+    assert partial["code"] == 99400 and "ST, L, OU" in partial["msg"]
+    client.control("POST", "/config", {"enos_csr_subject": "cn", "enos_apply_with_valid": "reject"})
+    assert enos.call("apply", body={"csr": _csr("x", key), "issueAuthority": "ECC"}, assetId=asset_id).json[
+        "code"] == 99400
+    client.control("POST", "/config", {"enos_apply_with_valid": "supersede"})
+    fresh = enos.call("apply", body={"csr": _csr("y", key), "issueAuthority": "ECC"}, assetId=asset_id).json["data"]
+    statuses = {i["certSN"]: i["certStatus"] for i in enos.call("list", assetId=asset_id).json["data"]}
+    assert statuses == {str(device[1]): 1, fresh["certSN"]: 0}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import random
 import threading
 from typing import Any, Optional
 
@@ -40,6 +41,14 @@ class Fault:
     enos_code: Optional[int] = None
     msg: Optional[str] = None
     match: dict[str, Any] = dataclasses.field(default_factory=dict)
+    persistent: bool = False
+    statuses: list[int] = dataclasses.field(default_factory=list)
+    probability: float = 1.0
+    seed: int = 0
+    requests: Optional[int] = None
+    seen: int = 0
+    answered: int = 0
+    rng: random.Random = dataclasses.field(default_factory=random.Random, repr=False, compare=False)
 
     @property
     def answers(self) -> bool:
@@ -52,15 +61,33 @@ class Fault:
         wanted = self.match
         return ((not wanted.get("platform") or wanted["platform"] == platform)
                 and (not wanted.get("method") or wanted["method"].upper() == method.upper())
-                and (not wanted.get("path") or wanted["path"] in path)
+                and (not wanted.get("path") or any(part in path for part in wanted["path"]))
                 and all((query or {}).get(key) == value for key, value in wanted.get("query", {}).items())
                 and (not wanted.get("instance_id") or wanted["instance_id"] == instance_id))
 
     def view(self) -> dict[str, Any]:
         """The GET /_sim/faults view."""
-        data = dataclasses.asdict(self)
-        data["id"] = data.pop("fault_id")
+        data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name not in ("fault_id", "rng")}
+        data["id"] = self.fault_id
+        data["match"] = dict(self.match)
         return data
+
+    def draw(self) -> Optional["Fault"]:
+        """For one matching request: the fault to answer with (status drawn from statuses), or None when spared."""
+        self.seen += 1
+        if self.probability < 1.0 and self.rng.random() >= self.probability:
+            return None
+        self.answered += 1
+        if not self.persistent:
+            self.remaining -= 1
+        if self.statuses:
+            return dataclasses.replace(self, status=self.rng.choice(self.statuses))
+        return self
+
+    @property
+    def spent(self) -> bool:
+        """No uses left, or it has watched its number of requests."""
+        return (not self.persistent and self.remaining <= 0) or (self.requests is not None and self.seen >= self.requests)
 
 
 def _number(spec: dict[str, Any], key: str, kind: type, low: float, high: float) -> Any:
@@ -86,7 +113,7 @@ def parse_fault(spec: Any, fault_id: int) -> Fault:
     if not isinstance(spec, dict):
         raise ValueError("the body must be a JSON object")
     known = {"count", "status", "retry_after", "body", "content_type", "delay", "drop", "after_processing",
-             "enos_code", "msg", "match"}
+             "enos_code", "msg", "match", "persistent", "probability", "seed", "requests"}
     unknown = set(spec) - known
     if unknown:
         raise ValueError("unknown fault field(s): %s" % ", ".join(sorted(unknown)))
@@ -98,21 +125,41 @@ def parse_fault(spec: Any, fault_id: int) -> Fault:
         raise ValueError("match.query must be an object of strings")
     if match.get("platform") not in (None,) + PLATFORMS:
         raise ValueError("match.platform must be one of %s" % ", ".join(PLATFORMS))
+    paths = match.get("path")
+    if isinstance(paths, str):
+        paths = [paths]
+    if paths is not None and (not isinstance(paths, list) or not all(isinstance(p, str) and p for p in paths)):
+        raise ValueError("match.path must be a string or a list of non-empty strings (any of them matches)")
     retry_after = spec.get("retry_after")
     if isinstance(retry_after, (int, float)) and not isinstance(retry_after, bool):
         retry_after = str(int(retry_after)) if float(retry_after).is_integer() else str(retry_after)
     elif retry_after is not None and not isinstance(retry_after, str):
         raise ValueError("retry_after must be seconds or an HTTP-date string")
-    for flag in ("drop", "after_processing"):
+    for flag in ("drop", "after_processing", "persistent"):
         if not isinstance(spec.get(flag, False), bool):
             raise ValueError("%s must be true or false" % flag)
+    if spec.get("persistent") and "count" in spec:
+        raise ValueError("a persistent fault answers until cleared: give count or persistent, not both")
+    status, statuses = spec.get("status"), []
+    if isinstance(status, list):
+        statuses = [_number({"status": item}, "status", int, 100, 599) for item in status]
+        if not statuses:
+            raise ValueError("status must be a code or a non-empty list of codes")
+        status = statuses[0]
+    else:
+        status = _number(spec, "status", int, 100, 599)
+    probability = _number(spec, "probability", float, 0, 1)
+    seed = _number(spec, "seed", int, 0, 2 ** 63)
     count = _number(spec, "count", int, 1, 1000000) or 1
-    return Fault(fault_id=fault_id, count=count, remaining=count, status=_number(spec, "status", int, 100, 599),
+    return Fault(fault_id=fault_id, count=count, remaining=count, status=status,
                  retry_after=retry_after, body=_text(spec, "body"), content_type=_text(spec, "content_type"),
                  delay=_number(spec, "delay", float, 0, 300) or 0.0, drop=spec.get("drop", False),
                  after_processing=spec.get("after_processing", False),
                  enos_code=_number(spec, "enos_code", int, -2 ** 31, 2 ** 31 - 1), msg=_text(spec, "msg"),
-                 match={k: (dict(v) if k == "query" else str(v)) for k, v in match.items()})
+                 match={k: (dict(v) if k == "query" else paths if k == "path" else str(v)) for k, v in match.items()},
+                 persistent=spec.get("persistent", False), statuses=statuses,
+                 probability=1.0 if probability is None else probability, seed=seed or 0,
+                 requests=_number(spec, "requests", int, 1, 100000000), rng=random.Random(seed or 0))
 
 
 class FaultQueue:
@@ -133,14 +180,16 @@ class FaultQueue:
 
     def take(self, platform: str, method: str, path: str, query: Optional[dict[str, str]] = None,
              instance_id: Optional[str] = None) -> Optional[Fault]:
-        """Consume one use of the first matching fault, if any."""
+        """The answer of the first matching fault that fires (a spared request tries the next one), if any."""
         with self._lock:
-            for fault in self._faults:
-                if fault.matches(platform, method, path, query, instance_id):
-                    fault.remaining -= 1
-                    if fault.remaining <= 0:
-                        self._faults.remove(fault)
-                    return fault
+            for fault in list(self._faults):
+                if not fault.matches(platform, method, path, query, instance_id):
+                    continue
+                answer = fault.draw()
+                if fault.spent:
+                    self._faults.remove(fault)
+                if answer is not None:
+                    return answer
         return None
 
     def views(self) -> list[dict[str, Any]]:

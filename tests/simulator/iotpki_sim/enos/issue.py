@@ -6,7 +6,9 @@ import datetime
 from typing import Any, Optional
 
 from cryptography import x509
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import NameOID
 
 from iotpki_sim.core import pki
 from iotpki_sim.core import x509util
@@ -50,15 +52,29 @@ def _csr(text: Any) -> x509.CertificateSigningRequest:
         raise enos_invalid("Invalid cert request!message: the CSR cannot be parsed, detail message: %s" % exc) from None
     if not valid:
         raise enos_invalid("Invalid cert request!message: the CSR signature is invalid, detail message: -")
+    if not isinstance(csr.signature_hash_algorithm, hashes.SHA256):
+        raise enos_invalid("Invalid cert request!message: the CSR must be signed with SHA256withRSA or "
+                           "SHA256withECDSA, detail message: -")
     return csr
 
 
+def _check_csr_subject(ctx: EnosContext, subject: x509.Name) -> None:
+    """CN always; with enos_csr_subject=full also C, ST, L, O and OU (reference D3), each at most 64 characters."""
+    labels = ("CN",) if ctx.state.config["enos_csr_subject"] == "cn" else ("C", "ST", "L", "O", "OU", "CN")
+    oids = {"CN": NameOID.COMMON_NAME, "C": NameOID.COUNTRY_NAME, "ST": NameOID.STATE_OR_PROVINCE_NAME,
+            "L": NameOID.LOCALITY_NAME, "O": NameOID.ORGANIZATION_NAME, "OU": NameOID.ORGANIZATIONAL_UNIT_NAME}
+    missing = [label for label in labels if not x509util.name_attr(subject, oids[label])]
+    if missing:
+        raise enos_invalid("Invalid cert request!message: the CSR subject lacks %s, detail message: C, ST, L, O, "
+                           "OU and CN are required" % ", ".join(missing))
+
+
 def _check_key(public_key: Any, authority: str) -> None:
-    if authority == "RSA" and isinstance(public_key, rsa.RSAPublicKey) and public_key.key_size >= 2048:
+    if authority == "RSA" and isinstance(public_key, rsa.RSAPublicKey) and public_key.key_size == 2048:
         return
     if authority == "ECC" and isinstance(public_key, ec.EllipticCurvePublicKey) and public_key.curve.name == "secp256r1":
         return
-    need = "an RSA key of at least 2048 bits" if authority == "RSA" else "a P-256 (prime256v1) EC key"
+    need = "a 2048-bit RSA key" if authority == "RSA" else "a P-256 (prime256v1) EC key"
     raise enos_invalid("Invalid cert request!message: the key does not match issueAuthority %s, detail message: "
                        "%s is required" % (authority, need))
 
@@ -76,9 +92,9 @@ def _validity(ctx: EnosContext, authority: str) -> tuple[datetime.datetime, date
     return start, min(start + datetime.timedelta(days=days), ca_end)
 
 
-def _check_subject(ctx: EnosContext, common_name: str, replaced: Optional[EnosCert]) -> None:
+def _check_subject(ctx: EnosContext, common_name: str, replaced: list[EnosCert]) -> None:
     for cert in ctx.store.certs.values():
-        if cert is replaced or cert.common_name != common_name or cert.status(ctx.now_ms) != 0:
+        if cert in replaced or cert.common_name != common_name or cert.status(ctx.now_ms) != 0:
             continue
         if cert.asset_id != ctx.device.asset_id:
             raise EnosError(11833, "The certificate is already bound to another device, please replace the CSR file")
@@ -107,8 +123,17 @@ def apply(ctx: EnosContext) -> Any:
     _check_device(ctx)
     _check_key(csr.public_key(), authority)
     not_before, not_after = _validity(ctx, authority)
-    _check_subject(ctx, x509util.common_name(csr.subject), None)
+    _check_csr_subject(ctx, csr.subject)
+    valid = [cert for cert in ctx.store.certs_of(ctx.device.asset_id) if cert.status(ctx.now_ms) == 0]
+    rule = ctx.state.config["enos_apply_with_valid"]
+    if valid and rule == "reject":
+        raise enos_invalid("Invalid cert request!message: the device already has a valid certificate, "
+                           "detail message: certSN %d" % valid[0].serial)
+    replaced = valid if rule == "supersede" else []
+    _check_subject(ctx, x509util.common_name(csr.subject), replaced)
     cert = issue_cert(ctx.state, ctx.device, csr.subject, csr.public_key(), authority, not_before, not_after)
+    for old in replaced:
+        old.revoked, old.revoker, old.revoke_reason = True, ctx.app_key, "SUPERSEDED"
     return _result(ctx, cert)
 
 
@@ -132,7 +157,7 @@ def renew(ctx: EnosContext) -> Any:
     _check_device(ctx)
     _check_key(public_key, authority)
     not_before, not_after = _validity(ctx, authority)
-    _check_subject(ctx, x509util.common_name(subject), old)
+    _check_subject(ctx, x509util.common_name(subject), [old])
     cert = issue_cert(ctx.state, ctx.device, subject, public_key, authority, not_before, not_after)
     old.revoked, old.revoker, old.revoke_reason = True, ctx.app_key, "SUPERSEDED"
     return _result(ctx, cert)

@@ -7,7 +7,7 @@ import re
 from typing import Any, Callable, Optional
 from urllib.parse import unquote
 
-from iotpki_sim.iotda import ca, device_certs
+from iotpki_sim.iotda import ca, device_certs, devices
 from iotpki_sim.iotda.errors import IotdaError, bad_json, invalid_input
 from iotpki_sim.core.ids import request_id
 from iotpki_sim.iotda.auth import AuthPolicy, AuthResult, authenticate
@@ -29,6 +29,8 @@ _ROUTES: list[tuple[str, re.Pattern, Handler]] = [
     ("PUT", re.compile(r"^/device-certificates/(?P<cid>[^/]+)$"), device_certs.update),
     ("DELETE", re.compile(r"^/device-certificates/(?P<cid>[^/]+)$"), device_certs.delete),
     ("POST", re.compile(r"^/device-certificates/(?P<cid>[^/]+)/list-device$"), device_certs.list_devices),
+    ("GET", re.compile(r"^/devices/(?P<device_id>[^/]+)$"), devices.show),
+    ("POST", re.compile(r"^/devices/(?P<device_id>[^/]+)/reset-fingerprint$"), devices.reset_fingerprint),
 ]
 
 

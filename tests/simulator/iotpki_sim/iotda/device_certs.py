@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from iotpki_sim.iotda.errors import IotdaError, invalid_input
-from iotpki_sim.iotda.store import DeviceCertRecord
+from iotpki_sim.iotda.devices import FINGERPRINT_RE, canonical
+from iotpki_sim.iotda.store import DeviceCertRecord, DeviceRecord
 from iotpki_sim.iotda.paging import paginate, parse_page
 
 if TYPE_CHECKING:
     from iotpki_sim.iotda.api import Context
 
-_FINGERPRINT_RE = re.compile(r"^(?:[0-9A-Fa-f]{40}|[0-9A-Fa-f]{64})$")
 STATUSES = ("ACTIVE", "INACTIVE")
 
 
@@ -42,7 +41,7 @@ def list_certs(ctx: "Context") -> tuple[int, Any]:
     fingerprint = (query.get("fingerprint") or "").upper()
     if len(prefix) > 32:
         raise invalid_input("'common_name' must be at most 32 characters.")
-    if fingerprint and not _FINGERPRINT_RE.match(fingerprint):
+    if fingerprint and not FINGERPRINT_RE.match(fingerprint):
         raise invalid_input("'fingerprint' must be 40 or 64 hexadecimal characters.")
     chosen, info = paginate(ctx.store.device_certs.select(_filter(prefix, fingerprint)), page)
     rows = ctx.store.device_certs.rows
@@ -72,10 +71,15 @@ def delete(ctx: "Context", cid: str) -> tuple[int, Any]:
 
 
 def list_devices(ctx: "Context", cid: str) -> tuple[int, Any]:
-    """POST /device-certificates/{id}/list-device with paging in the JSON body."""
+    """POST /device-certificates/{id}/list-device: devices whose primary (or, by setting, secondary) fingerprint is this certificate's SHA-256 or SHA-1, compared without colons and case."""
     record = _record(ctx, cid)
     page = parse_page(ctx.body_object(required=False))
     wanted = (record.fingerprint, record.fingerprint_sha1)
-    ids = ctx.store.devices.select(lambda d: d.fingerprint in wanted)
+    secondary = ctx.state.config["iotda_list_device_secondary"]
+
+    def uses(device: DeviceRecord) -> bool:
+        return canonical(device.fingerprint) in wanted or (
+            secondary and canonical(device.secondary_fingerprint) in wanted)
+    ids = ctx.store.devices.select(uses)
     chosen, info = paginate(ids, page)
     return 200, {"devices": [ctx.store.devices.rows[i].api() for i in chosen], "page": info}

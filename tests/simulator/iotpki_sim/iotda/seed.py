@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-from typing import Any
+import re
+from typing import Any, Optional
 
 from cryptography import x509
 
@@ -14,6 +15,7 @@ from iotpki_sim.core import x509util
 from iotpki_sim.control.fields import ControlError, body_object, get_bool, get_days, get_int, get_str, spread
 from iotpki_sim.iotda.ca import build_record, check_app_id
 from iotpki_sim.iotda.device_certs import STATUSES
+from iotpki_sim.iotda.devices import DEVICE_ID_RE, FINGERPRINT_RE
 from iotpki_sim.iotda.store import DeviceCertRecord, DeviceRecord
 from iotpki_sim.iotda.errors import IotdaError
 from iotpki_sim.core.ids import iotda_date, now_utc
@@ -142,28 +144,80 @@ def ca_certificates(state: SimState, req: Request) -> tuple[int, Any]:
     return 201, {"created": created}
 
 
-def devices(state: SimState, req: Request) -> tuple[int, Any]:
-    """POST /_sim/iotda/devices: devices whose auth fingerprint is a device certificate's."""
-    body = body_object(req)
+DEVICE_STATUSES = ("ONLINE", "OFFLINE", "ABNORMAL", "INACTIVE", "FROZEN")
+_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{8,32}$")
+
+
+def _optional(spec: dict[str, Any], key: str, pattern: re.Pattern, what: str) -> Optional[str]:
+    value = get_str(spec, key)
+    if value is not None and not pattern.match(value):
+        raise ControlError(400, "%s must be %s" % (key, what))
+    return value
+
+
+def _device_from_spec(spec: Any, record_id: str, created: str) -> DeviceRecord:
+    """One device of {"devices": [...]}: every field optional except device_id or node_id."""
+    if not isinstance(spec, dict):
+        raise ControlError(400, "devices[] items must be objects")
+    known = {"device_id", "node_id", "device_name", "product_id", "app_id", "status", "auth_type", "fingerprint",
+             "secondary_fingerprint", "secret", "secondary_secret", "node_type"}
+    if set(spec) - known:
+        raise ControlError(400, "unknown device field(s): %s (known: %s)" % (
+            ", ".join(sorted(set(spec) - known)), ", ".join(sorted(known))))
+    product_id = get_str(spec, "product_id", "sim-product")
+    node_id = get_str(spec, "node_id") or get_str(spec, "device_id")
+    if not node_id:
+        raise ControlError(400, "each device needs device_id or node_id")
+    device_id = _optional(spec, "device_id", DEVICE_ID_RE, "1-128 letters, digits, '_' or '-'") or (
+        "%s_%s" % (product_id, node_id))
+    fingerprint_text = "40 or 64 hexadecimal characters"
+    return DeviceRecord(
+        record_id=record_id, device_id=device_id, node_id=node_id, device_name=get_str(spec, "device_name", node_id),
+        product_id=product_id, app_id=get_str(spec, "app_id", "sim-app"), create_time=created,
+        auth_type=get_str(spec, "auth_type", "CERTIFICATES", ("SECRET", "CERTIFICATES")),
+        fingerprint=_optional(spec, "fingerprint", FINGERPRINT_RE, fingerprint_text),
+        secondary_fingerprint=_optional(spec, "secondary_fingerprint", FINGERPRINT_RE, fingerprint_text),
+        secret=_optional(spec, "secret", _SECRET_RE, "8-32 letters, digits, '_' or '-'"),
+        secondary_secret=_optional(spec, "secondary_secret", _SECRET_RE, "8-32 letters, digits, '_' or '-'"),
+        status=get_str(spec, "status", "ONLINE", DEVICE_STATUSES),
+        node_type=get_str(spec, "node_type", "GATEWAY", ("GATEWAY", "ENDPOINT")))
+
+
+def _generated_specs(state: SimState, body: dict[str, Any]) -> list[dict[str, Any]]:
+    """{"count": N, "certificate_id" or "fingerprint"}: N certificate devices named sim-node-NNNNNN."""
     count = get_int(body, "count", 1, 1, MAX_BATCH)
-    product_id = get_str(body, "product_id", "sim-product")
-    app_id = get_str(body, "app_id", "sim-app")
+    fingerprint = get_str(body, "fingerprint")
     cert_id = get_str(body, "certificate_id")
-    fingerprint = (get_str(body, "fingerprint") or "").upper()
+    if cert_id:
+        cert = state.iotda.device_certs.get(cert_id)
+        if cert is None:
+            raise ControlError(404, "unknown device certificate %s" % cert_id)
+        fingerprint = cert.fingerprint
+    if not fingerprint:
+        raise ControlError(400, "devices (a list), certificate_id or fingerprint is required")
+    first = state.iotda.reserve_node_numbers(count)
+    return [{"node_id": "sim-node-%06d" % number, "fingerprint": fingerprint,
+             "product_id": get_str(body, "product_id", "sim-product"), "app_id": get_str(body, "app_id", "sim-app")}
+            for number in range(first, first + count)]
+
+
+def devices(state: SimState, req: Request) -> tuple[int, Any]:
+    """POST /_sim/iotda/devices: {"devices": [{device_id, auth_type, fingerprint, secret, ...}]} or the generator form."""
+    body = body_object(req)
+    created_at = iotda_date(now_utc())
     with state.lock:
-        if cert_id:
-            cert = state.iotda.device_certs.get(cert_id)
-            if cert is None:
-                raise ControlError(404, "unknown device certificate %s" % cert_id)
-            fingerprint = cert.fingerprint
-        if not fingerprint:
-            raise ControlError(400, "certificate_id (or fingerprint) is required")
-        first = state.iotda.reserve_node_numbers(count)
-        created = []
-        for record_id, number in zip(state.ids.reserve(count), range(first, first + count)):
-            node_id = "sim-node-%06d" % number
-            device = DeviceRecord(record_id=record_id, device_id="%s_%s" % (product_id, node_id), node_id=node_id,
-                                  device_name=node_id, product_id=product_id, app_id=app_id, fingerprint=fingerprint)
-            state.iotda.devices.add(record_id, device)
-            created.append(device.sim_view())
-    return 201, {"created": created}
+        specs = body.get("devices")
+        if specs is None:
+            specs = _generated_specs(state, body)
+        elif not isinstance(specs, list) or len(specs) > MAX_BATCH:
+            raise ControlError(400, "devices must be a list of at most %d objects" % MAX_BATCH)
+        records = [_device_from_spec(spec, record_id, created_at)
+                   for spec, record_id in zip(specs, state.ids.reserve(len(specs)))]
+        new_ids = [record.device_id for record in records]
+        taken = [d for d in new_ids if state.iotda.device(d) is not None] + [
+            d for index, d in enumerate(new_ids) if d in new_ids[:index]]
+        if taken:
+            raise ControlError(409, "device_id already exists: %s" % ", ".join(sorted(set(taken))[:5]))
+        for record in records:
+            state.iotda.add_device(record)
+    return 201, {"created": [record.sim_view() for record in records]}

@@ -81,7 +81,7 @@ class DeviceCertRecord:
 
 @dataclasses.dataclass
 class DeviceRecord:
-    """A device whose auth_info fingerprint links it to a device certificate."""
+    """A device; its auth_info fingerprints (stored as sent) are the one source of list-device."""
 
     record_id: str
     device_id: str
@@ -89,18 +89,51 @@ class DeviceRecord:
     device_name: str
     product_id: str
     app_id: str
-    fingerprint: str
+    create_time: str
+    auth_type: str = "CERTIFICATES"
+    fingerprint: Optional[str] = None
+    secondary_fingerprint: Optional[str] = None
+    secret: Optional[str] = None
+    secondary_secret: Optional[str] = None
+    status: str = "INACTIVE"
+    node_type: str = "GATEWAY"
+    secure_access: bool = True
+    timeout: int = 0
+    connection_status_update_time: Optional[str] = None
+    active_time: Optional[str] = None
 
     def api(self) -> dict[str, Any]:
         """DeviceSimple as returned by list-device."""
         return {"app_id": self.app_id, "device_id": self.device_id, "node_id": self.node_id,
                 "gateway_id": self.device_id, "device_name": self.device_name, "product_id": self.product_id}
 
+    def show(self, cleared: str) -> dict[str, Any]:
+        """ShowDevice: the whole object, secrets in clear as the platform returns them.
+
+        cleared (the iotda_cleared_fingerprint setting): how an empty fingerprint slot appears,
+        absent, null or "".
+        """
+        auth: dict[str, Any] = {"auth_type": self.auth_type}
+        for key in ("secret", "secondary_secret"):
+            if getattr(self, key) is not None:
+                auth[key] = getattr(self, key)
+        for key in ("fingerprint", "secondary_fingerprint"):
+            value = getattr(self, key)
+            if value is not None:
+                auth[key] = value
+            elif cleared != "absent":
+                auth[key] = None if cleared == "null" else ""
+        auth.update(secure_access=self.secure_access, timeout=self.timeout)
+        body = self.api()
+        body.update(node_type=self.node_type, description=None, fw_version=None, sw_version=None,
+                    device_sdk_version=None, auth_info=auth, product_name=None, status=self.status,
+                    create_time=self.create_time, connection_status_update_time=self.connection_status_update_time,
+                    active_time=self.active_time, tags=[], modules=[], extension_info={})
+        return body
+
     def sim_view(self) -> dict[str, Any]:
-        """The /_sim/state view."""
-        view = self.api()
-        view["auth_info"] = {"auth_type": "CERTIFICATES", "fingerprint": self.fingerprint}
-        return view
+        """The /_sim/state and seeding view (secrets included: it is the test side)."""
+        return self.show("null")
 
 
 class IotdaStore:
@@ -110,6 +143,7 @@ class IotdaStore:
         self.cas: Table[CaRecord] = Table()
         self.device_certs: Table[DeviceCertRecord] = Table()
         self.devices: Table[DeviceRecord] = Table()
+        self.device_records: dict[str, str] = {}
         self.next_cn_number = 1
         self.next_node_number = 1
 
@@ -124,6 +158,16 @@ class IotdaStore:
         first = self.next_node_number
         self.next_node_number += count
         return first
+
+    def add_device(self, device: DeviceRecord) -> None:
+        """Store a device (the caller checked that its device_id is new)."""
+        self.devices.add(device.record_id, device)
+        self.device_records[device.device_id] = device.record_id
+
+    def device(self, device_id: str) -> Optional[DeviceRecord]:
+        """The device with this device_id, or None."""
+        record_id = self.device_records.get(device_id)
+        return None if record_id is None else self.devices.get(record_id)
 
     def find_ca_by_der(self, der: bytes) -> Optional[CaRecord]:
         """An existing CA with the same DER, if any."""

@@ -356,6 +356,32 @@ class Simulator:
         """Drop all pending faults."""
         return self.control('DELETE', '/faults')
 
+    def set_latency(self, seconds):
+        """Add ``seconds`` to every platform answer (0 removes it; /_sim/reset restores the start value)."""
+        return self.config(latency=seconds)
+
+    def set_rate_limit(self, per_second):
+        """At most ``per_second`` requests per platform in any one-second window (None: no limit)."""
+        return self.config(rate_limit=per_second)
+
+    def random_faults(self, probability, statuses=(500, 503, 429), seed=0, requests=None, **match):
+        """A ``probability`` share of the matching platform answers become one of ``statuses`` (seeded),
+        until cleared, or for the next ``requests`` matching requests; ``match``: platform, method, path..."""
+        spec = {'persistent': True, 'probability': probability, 'status': list(statuses), 'seed': seed,
+                'match': match}
+        if requests is not None:
+            spec['requests'] = requests
+        return self.fault(**spec)
+
+    def persistent_fault(self, status=500, **match):
+        """Every matching request answers ``status`` until cleared; ``path`` may be a list (any of them)."""
+        return self.fault(persistent=True, status=status, match=match)
+
+    def show_iotda_device(self, device_id):
+        """The simulator's view of one IoTDA device (secrets included), or None."""
+        devices = self.state()['iotda']['devices']
+        return next((device for device in devices if device['device_id'] == device_id), None)
+
     def seed_device_certificates(self, **body):
         """POST /_sim/iotda/device-certificates."""
         return self.control('POST', '/iotda/device-certificates', body=body)
@@ -365,7 +391,8 @@ class Simulator:
         return self.control('POST', '/iotda/ca-certificates', body=body)
 
     def seed_iotda_devices(self, **body):
-        """POST /_sim/iotda/devices."""
+        """POST /_sim/iotda/devices: ``devices=[{device_id, auth_type, fingerprint, secret, ...}]`` or the
+        generator form ``count=N, certificate_id=...``."""
         return self.control('POST', '/iotda/devices', body=body)
 
     def seed_enos_devices(self, devices):

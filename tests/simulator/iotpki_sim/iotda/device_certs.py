@@ -71,7 +71,8 @@ def delete(ctx: "Context", cid: str) -> tuple[int, Any]:
 
 
 def list_devices(ctx: "Context", cid: str) -> tuple[int, Any]:
-    """POST /device-certificates/{id}/list-device: devices whose primary (or, by setting, secondary) fingerprint is this certificate's SHA-256 or SHA-1, compared without colons and case."""
+    """POST /device-certificates/{id}/list-device: devices whose primary (or, by setting, secondary)
+    fingerprint is this certificate's SHA-256 or SHA-1, compared without colons and case."""
     record = _record(ctx, cid)
     page = parse_page(ctx.body_object(required=False))
     wanted = (record.fingerprint, record.fingerprint_sha1)

@@ -372,7 +372,7 @@ class HttpClient:
             advice = "set ca_path to the CA bundle (PEM) that signed the endpoint's certificate"
             if self.validate_certs:
                 advice += ", or validate_certs=false to skip verification (not recommended)"
-            return "TLS verification of %s failed (%s); %s" % (self.base_url, _ends(reason), advice)
+            return "TLS verification failed for %s (%s); %s" % (self.base_url, _ends(reason), advice)
         return "TLS handshake with %s failed (%s); check %s and ca_path" % (self.base_url, _ends(reason), self.url_option)
 
     def close(self) -> None:

@@ -48,7 +48,7 @@ options:
     type: path
   timeout:
     description:
-      - Seconds to wait for a connection and for each answer.
+      - Seconds to wait for a connection and for each answer; a number greater than 0 (fractions such as V(1.5) are kept).
       - If not set, E(ENOS_TIMEOUT) is used.
     type: float
     default: 30.0
@@ -57,6 +57,7 @@ options:
       - How many times a failed request may be retried after the first attempt (connection errors, HTTP 429, 500, 502, 503, 504),
         with exponential backoff and jitter, waiting at least C(Retry-After) (at most 60 seconds).
       - Requests that change state (POST) are retried only when they never reached the server.
+      - A whole number from 0 to 100.
       - If not set, E(ENOS_RETRIES) is used.
     type: int
     default: 3

@@ -39,6 +39,9 @@ PASSPHRASE = 'reliability-ca-passphrase-7f3a9c'
 SECURITY_TOKEN = 'reliability-security-token-5be1d2c9'
 WRONG_IAM_TOKEN = 'reliability-wrong-iam-token-0c4f'
 WRONG_SECRET_KEY = 'reliability-wrong-secret-key-9e27'
+# IoTDA answers a device's secrets in clear text (show device); iotda_device_fingerprint must hide them.
+DEVICE_SECRET = 'reliability-device-secret-3d1f'
+DEVICE_SECONDARY_SECRET = 'reliability-device-secret2-8a2c'
 PEM_PRIVATE_MARKERS = ('PRIVATE KEY-----', 'BEGIN ENCRYPTED', 'Proc-Type: 4,ENCRYPTED')
 
 
@@ -81,7 +84,8 @@ def material(tmp_path):
         'env': {'IOTDA_SECURITY_TOKEN': SECURITY_TOKEN, 'RELIABILITY_CA_KEY_PASSPHRASE': PASSPHRASE,
                 'RELIABILITY_WRONG_IAM_TOKEN': WRONG_IAM_TOKEN, 'RELIABILITY_WRONG_SECRET_KEY': WRONG_SECRET_KEY},
         'secrets': ([('CA key passphrase', PASSPHRASE), ('IoTDA security token', SECURITY_TOKEN), ('wrong IAM token', WRONG_IAM_TOKEN),
-                     ('wrong secret key', WRONG_SECRET_KEY)]
+                     ('wrong secret key', WRONG_SECRET_KEY), ('IoTDA device secret', DEVICE_SECRET),
+                     ('IoTDA device secondary secret', DEVICE_SECONDARY_SECRET)]
                     + [('CA private key PEM line', line) for line in body_lines]
                     + [('CA private key DER (hex)', der.hex()), ('CA private key DER (HEX)', der.hex().upper())]),
     }
@@ -92,8 +96,12 @@ def seed(sim, variables):
     created = sim.seed_device_certificates(generate={'count': 3, 'common_name_prefix': 'secrets-dev-'})['created']
     sim.seed_enos_devices([{'asset_id': 'secrets-asset-1'}])
     cert = sim.seed_enos_certificate(asset_id='secrets-asset-1', status='valid', expires_in_days=100)
+    secrets = {'secret': DEVICE_SECRET, 'secondary_secret': DEVICE_SECONDARY_SECRET}
+    sim.seed_iotda_devices(devices=[
+        dict(secrets, device_id='secrets-device-1', auth_type='CERTIFICATES', fingerprint=created[1]['fingerprint']),
+        dict(secrets, device_id='secrets-device-2', auth_type='SECRET')])
     return dict(variables, secrets_device_cn=created[0]['common_name'], secrets_enos_asset='secrets-asset-1',
-                secrets_enos_cert_sn=cert['cert_sn'])
+                secrets_enos_cert_sn=cert['cert_sn'], secrets_device_fingerprint=created[2]['fingerprint'])
 
 
 def enos_access_token(sim):

@@ -25,6 +25,7 @@ Note that this module util is PRIVATE to the collection. It can have breaking ch
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import typing as t
@@ -101,7 +102,7 @@ def non_empty_env_fallback(*names: str, kind: str = "str", required: bool = Fals
 def _unconvertible(kind: str, value: str) -> bool:
     try:
         _CONVERTERS[kind](value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, ArithmeticError):  # Ansible's int check raises OverflowError for "inf"
         return True
     return False
 
@@ -111,7 +112,9 @@ def connection_argument_spec(platform: str) -> t.Dict[str, t.Dict[str, t.Any]]:
     spec = {}
     for name, option in PLATFORM_OPTIONS[platform].items():
         entry = {key: value for key, value in option.items() if key != "env"}
-        entry["fallback"] = (non_empty_env_fallback, list(option["env"]), {"kind": option["type"], "required": bool(option.get("required"))})
+        # (callable, [names]) exactly: ansible-test's argument-spec schema allows no keyword arguments here.
+        strategy = functools.partial(non_empty_env_fallback, kind=option["type"], required=bool(option.get("required")))
+        entry["fallback"] = (strategy, list(option["env"]))
         spec[name] = entry
     return spec
 

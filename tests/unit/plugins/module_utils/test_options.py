@@ -108,7 +108,8 @@ def test_bad_connection_values_fail_naming_option_and_variables(monkeypatch, par
 
 
 @pytest.mark.parametrize("variable, value, option", [
-    ("IOTDA_TIMEOUT", "abc", "timeout"), ("IOTDA_RETRIES", "3.5", "retries"), ("IOTDA_VALIDATE_CERTS", "maybe", "validate_certs"),
+    ("IOTDA_TIMEOUT", "abc", "timeout"), ("IOTDA_RETRIES", "3.5", "retries"), ("IOTDA_RETRIES", "INF", "retries"),
+    ("IOTDA_VALIDATE_CERTS", "maybe", "validate_certs"),
 ])
 def test_an_unreadable_environment_value_names_its_variable(monkeypatch, variable, value, option):
     monkeypatch.setenv(variable, value)

@@ -81,6 +81,10 @@ def test_rotation_role_stage_then_promote(sim, run_playbook):
 
     sim.clear_requests()
     assert phase('promote').changed == 0 and iotda_writes(sim) == []
+    # Staging again after the promotion does not go back: the devices run on their new certificate.
+    restaged = phase('stage')
+    assert restaged.changed == 0 and iotda_writes(sim) == []
+    assert [d['fingerprint'] for d in restaged.task('Show the fact')['iotda_fingerprint_rotation']] == [r['fp'] for r in rotation]
 
 
 # -- ca_compromise_response -------------------------------------------------------------------------

@@ -1,9 +1,10 @@
 # iotpki.certificates: developer and CI entry points (GNU make).
 #
-#   make test        sanity, lint, units, integration (in that order; what .ci/run calls)
+#   make test        sanity, lint, units, integration, compat (in that order; what .ci/run calls)
+#   make compat      units + integration tests marked compat on every other supported ansible-core
 #   make demo        build + install the collection, run docs/examples against the simulator twice
 #   make simulator   run the simulator in the foreground (SIMULATOR_ARGS="--tls ...")
-#   make sanity | lint | units | integration | bench | venv | link | clean | distclean
+#   make sanity | lint | units | integration | compat | bench | venv | link | clean | distclean
 #
 # Needs only Python 3.11+ (PYTHON=python3.12 to choose another), git and make. Tools are
 # installed into .venv from the exact pins in tests/requirements.txt; everything else the
@@ -46,7 +47,8 @@ INTEGRATION_ARGS ?=
 SIMULATOR_ARGS ?=
 SIMULATOR_PATH := $(CURDIR)/tests/simulator
 
-PIP := $(VPYTHON) -m pip --disable-pip-version-check
+# pip without the machine's "Location ... is ignored" lines (tests/tools/quiet_pip.py).
+PIP := $(VPYTHON) $(CURDIR)/tests/tools/quiet_pip.py
 PYTEST := $(VPYTHON) -m pytest -p no:cacheprovider
 
 # Every tool sees the live working tree as the installed collection.
@@ -56,7 +58,7 @@ export PY_COLORS := 0
 export PATH := $(VENV_BIN):$(PATH)
 unexport PYTHONPATH
 
-.PHONY: help venv link sanity lint units integration test simulator demo bench clean distclean
+.PHONY: help venv link sanity lint units integration compat test simulator demo bench clean distclean
 
 help:
 	@sed -n '3,11s/^# \{0,1\}//p' $(firstword $(MAKEFILE_LIST))
@@ -102,7 +104,7 @@ units: venv link
 	  || { rc=$$?; [ $$rc -eq 5 ] && echo "units: no tests collected" || exit $$rc; }
 
 integration: venv link
-	PYTHONPATH=$(COLLECTIONS) $(PYTEST) $(INTEGRATION_TESTS) \
+	PYTHONPATH=$(COLLECTIONS) $(PYTEST) -v $(INTEGRATION_TESTS) \
 	  $(if $(filter-out 0,$(INTEGRATION_WORKERS)),-n $(INTEGRATION_WORKERS)) $(INTEGRATION_ARGS) \
 	  || { rc=$$?; [ $$rc -eq 5 ] && echo "integration: no tests collected" || exit $$rc; }
 
@@ -111,7 +113,54 @@ test:
 	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory units
 	@$(MAKE) --no-print-directory integration
-	@echo "make test: sanity, lint, units and integration passed"
+	@$(MAKE) --no-print-directory compat
+	@echo "make test: sanity, lint, units, integration and compat passed"
+
+# ---------------------------------------------------------------------------------------------
+# Compatibility stage: every ansible-core minor of requires_ansible (meta/runtime.yml)
+#
+# The unit tests and the integration tests marked `compat` (see tests/conftest.py) on each
+# version of COMPAT_VERSIONS, in its own venv .build/compat/<version> made from
+# tests/requirements-compat-<version>.txt. 2.19 is the .venv's: the units and integration stages
+# run it with every test. ansible-core 2.20 and later need Python 3.12+ on the controller:
+# COMPAT_PYTHON312 (default: the first python3.12 or python3.13 that runs, else one that pyenv
+# installed); without one those versions are reported as skipped, not passed.
+COMPAT_VERSIONS ?= 2.17 2.18 2.20 2.21
+COMPAT_WORKERS ?= 2
+COMPAT_ARGS ?=
+COMPAT := $(BUILD)/compat
+COMPAT_PYTHON312 ?= $(shell for python in python3.12 python3.13 $$(pyenv root 2>/dev/null)/versions/3.1[2-9]*/bin/python3; do \
+  "$$python" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { command -v "$$python"; break; }; done)
+compat_python = $(if $(filter 2.17 2.18 2.19,$(1)),$(PYTHON),$(COMPAT_PYTHON312))
+# The docs test compares docs/reference with what the .venv's ansible-doc renders: not a version check.
+COMPAT_UNITS := tests/unit --ignore=tests/unit/test_docs_current.py
+
+compat: link
+	@started=$$(date +%s); \
+	for version in $(COMPAT_VERSIONS); do \
+	  $(MAKE) --no-print-directory compat-$$version; \
+	done; \
+	echo "compat: ansible-core $(COMPAT_VERSIONS) done in $$(( $$(date +%s) - started )) s"
+
+$(COMPAT)/%/.stamp: tests/requirements-compat-%.txt tests/requirements-compat.txt
+	rm -rf $(COMPAT)/$*
+	$(COMPAT_VENV_PYTHON) -m venv $(COMPAT)/$*
+	$(COMPAT)/$*/bin/python tests/tools/quiet_pip.py install --quiet -r $<
+	@touch $@
+
+compat-%: link
+	@python='$(call compat_python,$*)'; \
+	if [ -z "$$python" ]; then \
+	  echo "compat: ansible-core $* SKIPPED: it needs Python 3.12+ on the controller and none was found (set COMPAT_PYTHON312)"; \
+	  exit 0; \
+	fi; \
+	started=$$(date +%s); \
+	$(MAKE) --no-print-directory $(COMPAT)/$*/.stamp COMPAT_VENV_PYTHON="$$python"; \
+	export PATH=$(COMPAT)/$*/bin:$$PATH PYTHONPATH=$(COLLECTIONS):$(CURDIR)/tests/simulator; \
+	$(COMPAT)/$*/bin/python -c 'import sys, ansible.release as r; print("compat: ansible-core %s, Python %s" % (r.__version__, sys.version.split()[0]))'; \
+	$(COMPAT)/$*/bin/python -m pytest -p no:cacheprovider -q $(COMPAT_UNITS) -n $(COMPAT_WORKERS) $(COMPAT_ARGS); \
+	$(COMPAT)/$*/bin/python -m pytest -p no:cacheprovider -v -m compat tests/integration -n $(COMPAT_WORKERS) $(COMPAT_ARGS); \
+	echo "compat: ansible-core $* passed in $$(( $$(date +%s) - started )) s"
 
 # ---------------------------------------------------------------------------------------------
 # Simulator, demo, benchmark

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import collections
 
+import pytest
+
 TOKEN = 'enos-token'
 
 
@@ -37,6 +39,7 @@ def enos_certs(sim):
     return {c['cert_sn']: c for c in sim.state()['enos']['certificates']}
 
 
+@pytest.mark.compat
 def test_revoke_lifecycle_and_idempotent_rerun(sim, run_playbook):
     seed(sim)
     first = run_playbook('enos_revoke')
@@ -95,6 +98,7 @@ def test_429_is_retried_and_99500_reported(sim, run_playbook):
     assert enos_certs(sim)[1001]['status'] == 'valid'
 
 
+@pytest.mark.compat
 def test_expired_token_is_fetched_again_once_ad_hoc_info(sim, ansible_module):
     seed(sim)
     # The other spelling of the effective date, and PEM bodies in the list answer (never returned).

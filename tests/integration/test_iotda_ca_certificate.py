@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime
 import json
 
+import pytest
+
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
@@ -52,6 +54,7 @@ def assert_check_diff_matches(run):
     return check, real
 
 
+@pytest.mark.compat
 def test_lifecycle_derived_signing_with_template(run_playbook, sim):
     ca_pem, ca_key = make_ca("iotpki lifecycle CA")
     run = run_playbook("iotda_ca_lifecycle", extra_vars={"ca_pem": ca_pem, "ca_key": ca_key, "ca_template_id": "tpl-1"},

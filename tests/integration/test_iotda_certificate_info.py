@@ -9,6 +9,8 @@ import datetime
 import math
 import time
 
+import pytest
+
 LIST_PATHS = {"certificates": "ca", "device-certificates": "device"}
 
 
@@ -43,6 +45,7 @@ def seed_listing_data(sim):
     return meters["created"]
 
 
+@pytest.mark.compat
 def test_listings_are_complete_filtered_and_cost_ceil_n_over_50(run_playbook, sim):
     meters = seed_listing_data(sim)
     target = meters[777]

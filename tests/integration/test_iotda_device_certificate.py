@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime
 
+import pytest
+
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -51,6 +53,7 @@ def status_by_cn(sim):
     return {cert["common_name"]: cert["status"] for cert in sim.state()["iotda"]["device_certificates"]}
 
 
+@pytest.mark.compat
 def test_lifecycle_every_selector_derived_signing_through_module_defaults(run_playbook, sim):
     certs = seed(sim, "by-id", "by-sha256", "by-sha1", "dev-1", "dev-10", "dev-100", "leaked-device")
     cases = [

@@ -4,9 +4,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 WRONG_SECRET = "lookup-wrong-secret-key-0000000042"
 
 
+@pytest.mark.compat
 def test_lookup_ids_listing_precedence_and_errors(run_playbook, sim):
     created = sim.seed_device_certificates(generate={"count": 2, "common_name_prefix": "lk-"})["created"]
     device_ids = [item["certificate_id"] for item in created]

@@ -12,6 +12,8 @@ from __future__ import annotations
 import datetime
 import json
 
+import pytest
+
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -60,6 +62,7 @@ def last_seq(sim):
 # iotda_ca_onboarding
 
 
+@pytest.mark.compat
 def test_onboarding_check_apply_idempotent(run_playbook, sim):
     ca_pem, ca_key = make_ca("iotpki role onboarding CA")
     role_vars = {"iotda_ca_onboarding_certificate": ca_pem, "iotda_ca_onboarding_private_key": ca_key,
@@ -185,6 +188,7 @@ ENOS_DEVICES = [{"asset_id": "asset-report-1"}, {"product_key": "pk-report", "de
                 {"product_key": "pk-report", "device_key": "dk-report-1"}]  # the first device again, other selector
 
 
+@pytest.mark.compat
 def test_expiry_report_both_platforms(run_playbook, sim, tmp_path):
     expect_ids = seed_fleet(sim)
     dest = tmp_path / "report"

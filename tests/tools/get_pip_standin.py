@@ -14,8 +14,6 @@ honouring the machine's pip configuration files.
 
 from __future__ import annotations
 
-import ensurepip
-import os
 import subprocess
 import sys
 
@@ -27,13 +25,14 @@ def main():
     """Bootstrap pip, then install the requested packages with it."""
     args = [arg for arg in sys.argv[1:] if arg not in GET_PIP_ONLY_OPTIONS]
 
-    ensurepip.bootstrap()
+    # In a child process: ensurepip points PIP_CONFIG_FILE at the null device and leaves it set,
+    # which would make the pip below ignore the machine's configuration (index, certificates).
+    # Its progress lines go nowhere (one sanity venv each); its errors still reach stderr.
+    bootstrap = subprocess.call([sys.executable, '-m', 'ensurepip'], stdout=subprocess.DEVNULL)
+    if bootstrap:
+        sys.exit(bootstrap)
 
-    # ensurepip points PIP_CONFIG_FILE at the null device while it runs and leaves it set.
-    # Without this, pip would ignore the machine's configuration (index, certificates).
-    os.environ.pop('PIP_CONFIG_FILE', None)
-
-    command = [sys.executable, '-m', 'pip', 'install'] + args
+    command = [sys.executable, '-m', 'pip', 'install', '--quiet'] + args
     sys.exit(subprocess.call(command))
 
 

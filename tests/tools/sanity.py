@@ -15,7 +15,8 @@ only looks at files that git reports, so this script:
 3. points ``HOME`` at ``.build/home`` for the call, so ansible-test's cache and virtual
    environments stay in the build directory;
 4. puts the offline stand-in for pip's bootstrap script (``tests/tools/get_pip_standin.py``)
-   into ansible-test's cache, under the pip version ansible-test asks for;
+   into ansible-test's cache, under the pip version ansible-test asks for, and a quiet pip
+   configuration into that home;
 5. runs ``ansible-test sanity --local`` (or ``--venv``) with all default tests (no
    ``--skip-test``) and, on failure, repeats the error lines at the end of the output.
 """
@@ -89,6 +90,17 @@ def install_get_pip_standin(home, python_version):
     return pip_version, target
 
 
+def quiet_pip_config(home):
+    """A user pip configuration in the ansible-test home: ``quiet = 1`` for every pip that ansible-test
+    runs to fill its sanity venvs (progress lines of each package; warnings and errors still show).
+    The machine's own configuration (index, certificates) still applies: pip merges the files."""
+    path = os.path.join(home, '.config', 'pip', 'pip.conf')
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, 'w', encoding='utf-8') as config:
+        config.write('[global]\nquiet = 1\n')
+    return path
+
+
 def run(command, cwd, env, log_path):
     """Run command, streaming its output to the terminal and to log_path; return (rc, lines)."""
     lines = []
@@ -147,6 +159,7 @@ def main():
 
     pip_version, standin = install_get_pip_standin(home, args.python)
     print('sanity: ansible-test bootstraps pip %s; offline stand-in at %s' % (pip_version, standin))
+    quiet_pip_config(home)
 
     env = dict(os.environ)
     env['HOME'] = home

@@ -20,7 +20,7 @@ description:
     per run and never repeats one that may have reached the platform (a lost answer, a timeout, HTTP 5xx). A run whose
     answer was lost fails and says so; the next run lists the device, finds the new certificate, and does not apply
     again.
-  - Input is checked before any request: the CSR must be a PEM certificate signing request with a valid signature,
+  - Input is checked before any request. The CSR must be a PEM certificate signing request with a valid signature,
     whose key fits O(issue_authority) (RSA 2048 bits for V(rsa), P-256 for V(ecc)) and which is signed with SHA-256.
 author:
   - iotpki.certificates developers (@iotpki)

@@ -11,7 +11,7 @@ module: iotda_device_fingerprint
 short_description: Set the certificate fingerprints a Huawei Cloud IoTDA device authenticates with
 version_added: 0.2.0
 description:
-  - An IoTDA device that authenticates with an X.509 certificate is bound to it by two fingerprint slots of the device:
+  - An IoTDA device that authenticates with an X.509 certificate is bound to it by two fingerprint slots of the device,
     the primary (O(fingerprint)) and the secondary (O(secondary_fingerprint)). A connecting certificate is accepted when
     its fingerprint matches either slot.
   - The module reads the device, compares each slot that is given with what the device holds, and sends one
@@ -62,7 +62,7 @@ options:
       - The primary fingerprint the device must have. SHA-256 (64 hex digits) or SHA-1 (40 hex digits), any case,
         colons allowed. Sent in uppercase without separators.
       - V('') clears the primary slot. Beware that the platform then takes the fingerprint of the next certificate the
-        device connects with: clearing is not a lock-out.
+        device connects with, so clearing is not a lock-out.
       - Not given (and O(certificate) not given) leaves the primary slot as it is.
       - Mutually exclusive with O(certificate).
     type: str

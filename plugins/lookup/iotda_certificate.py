@@ -105,4 +105,4 @@ class LookupModule(IotdaLookupBase):
         ids = [str(value) for term in terms or [] for value in (term if isinstance(term, (list, tuple)) else [term])]
         with lookup_errors():
             query = read_query(ids, **{name: self.get_option(name) for name in READ_OPTIONS})
-            return read(self.iotda_client(), query)["certificates"]
+            return read(self.iotda_client(), query, missing_ok=False).certificates

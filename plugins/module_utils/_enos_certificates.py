@@ -2,12 +2,13 @@
 # Copyright (c) iotpki.certificates contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""EnOS certificate records as the modules show them, and what the two EnOS modules share.
+"""EnOS certificates: the calls on them, their record (SPEC section 8), and what the EnOS modules share.
 
 The list API answers ``certSN`` as a string, ``certStatus`` as 0/1/2, dates as epoch milliseconds
 (``effetiveDate`` in every sample, ``effectiveDate`` in later tables) and the revocation reason as
-text such as ``KEY COMPROMISE``. ``normalise`` turns one record into the documented view: snake_case
-keys, an integer serial, status names, ISO 8601 UTC dates, reasons by the modules' option names.
+text such as ``KEY COMPROMISE``. ``enos_certificate_record`` turns one answer into the record:
+snake_case keys, an integer serial, status names, ISO 8601 UTC dates, lower-case reasons by the
+modules' option names and lower-case issue authority.
 
 Note that this module util is PRIVATE to the collection. It can have breaking changes at any time.
 """
@@ -18,7 +19,7 @@ import datetime
 import typing as t
 
 from ansible_collections.iotpki.certificates.plugins.module_utils._enos_client import describe_device, device_query
-from ansible_collections.iotpki.certificates.plugins.module_utils._errors import InputError
+from ansible_collections.iotpki.certificates.plugins.module_utils._errors import ApiError, InputError
 from ansible_collections.iotpki.certificates.plugins.module_utils._x509_text import days_until, iso_utc
 
 # RFC 5280 CRLReason numbers that EnOS accepts, by the modules' option names.
@@ -33,8 +34,10 @@ REASONS: t.Dict[str, int] = {
 }
 REASON_NAMES: t.Dict[int, str] = {number: name for name, number in REASONS.items()}
 
+# The CA wrapper's code for a refused revocation (already revoked or expired, or not bound).
+ALREADY_REVOKED_CODE = "99400"
+
 STATUSES: t.Dict[int, str] = {0: "valid", 1: "revoked", 2: "expired"}
-STATUS_CHOICES = ["valid", "revoked", "expired"]
 
 
 def device_argument_spec(**options: t.Dict[str, t.Any]) -> t.Dict[str, t.Dict[str, t.Any]]:
@@ -83,7 +86,7 @@ def status_name(value: t.Any) -> t.Optional[str]:
         return STATUSES.get(int(value))
     except (TypeError, ValueError, OverflowError):  # OverflowError: Infinity, which JSON decoding accepts
         text = str(value).strip().lower() if value is not None else ""
-        return text if text in STATUS_CHOICES else None
+        return text if text in STATUSES.values() else None
 
 
 def serial(value: t.Any) -> t.Optional[int]:
@@ -112,31 +115,58 @@ def _text(value: t.Any) -> t.Optional[str]:
     return text or None
 
 
-def normalise(record: t.Mapping[str, t.Any], now: t.Optional[datetime.datetime] = None) -> t.Dict[str, t.Any]:
-    """One ``action=list`` element → the documented certificate view (never the certificate body)."""
-    effective = record.get("effectiveDate", record.get("effetiveDate"))
-    expire = from_epoch_ms(record.get("expireDate"))
-    return {
-        "cert_sn": serial(record.get("certSN", record.get("certSn"))),
-        "status": status_name(record.get("certStatus")),
-        "subject": _text(record.get("subject")),
-        "issuer": _text(record.get("issuer")),
-        "sign_date": iso_utc(from_epoch_ms(record.get("signDate"))),
+def _lower(value: t.Any) -> t.Optional[str]:
+    text = _text(value)
+    return text.lower() if text else None
+
+
+def enos_certificate_record(answer: t.Mapping[str, t.Any], now: t.Optional[datetime.datetime] = None, pem: bool = False) -> t.Dict[str, t.Any]:
+    """One certificate of the platform's answer → its record; with ``pem`` (apply, renew), ``certificate_pem`` when the answer has one."""
+    effective = answer.get("effectiveDate", answer.get("effetiveDate"))
+    expire = from_epoch_ms(answer.get("expireDate"))
+    record = {
+        "cert_sn": serial(answer.get("certSN", answer.get("certSn"))),
+        "status": status_name(answer.get("certStatus")),
+        "subject": _text(answer.get("subject")),
+        "issuer": _text(answer.get("issuer")),
+        "sign_date": iso_utc(from_epoch_ms(answer.get("signDate"))),
         "effective_date": iso_utc(from_epoch_ms(effective)),
         "expire_date": iso_utc(expire),
-        "revoker": _text(record.get("revoker")),
-        "revoke_reason": reason_name(record.get("revokerReason", record.get("revokeReason"))),
-        "issue_authority": _text(record.get("issueAuthority")),
+        "revoker": _text(answer.get("revoker")),
+        "revoke_reason": reason_name(answer.get("revokerReason", answer.get("revokeReason"))),
+        "issue_authority": _lower(answer.get("issueAuthority")),
         "expires_in_days": days_until(expire, now),
     }
+    body = answer.get("cert")  # list answers may carry the serial here: only a PEM counts
+    if pem and isinstance(body, str) and "-----BEGIN CERTIFICATE-----" in body:
+        record["certificate_pem"] = body
+    return record
 
 
 def list_certificates(client: t.Any, device: t.Sequence[t.Tuple[str, str]]) -> t.List[t.Dict[str, t.Any]]:
-    """The device's certificates, normalised (one ``action=list`` request; the API does not page)."""
+    """The device's certificate records (one ``action=list`` request; the API does not page)."""
     data = client.certificates("list", device)
-    records = data if isinstance(data, list) else []
+    answers = data if isinstance(data, list) else []
     now = datetime.datetime.now(datetime.timezone.utc)
-    return [normalise(record, now) for record in records if isinstance(record, dict)]
+    return [enos_certificate_record(answer, now) for answer in answers if isinstance(answer, dict)]
+
+
+def revoke(client: t.Any, device: t.Sequence[t.Tuple[str, str]], cert_sn: int, reason: str) -> t.Tuple[bool, t.Optional[t.Dict[str, t.Any]]]:
+    """Revoke; (whether this run revoked it, the certificate's record read again after it, or None).
+
+    A refusal because another run revoked it first (the platform's 99400 "already revoked") counts as
+    done once the list confirms the certificate is revoked; any other refusal stays an ApiError.
+    """
+    try:
+        client.certificates("revoke", device, {"certSn": cert_sn, "reason": REASONS[reason]})
+    except ApiError as error:
+        if str(error.code) != ALREADY_REVOKED_CODE:
+            raise
+        after = find(list_certificates(client, device), cert_sn)
+        if after is None or after["status"] != "revoked":
+            raise
+        return False, after
+    return True, find(list_certificates(client, device), cert_sn)
 
 
 def find(certificates: t.Iterable[t.Mapping[str, t.Any]], cert_sn: int) -> t.Optional[t.Dict[str, t.Any]]:

@@ -2,11 +2,14 @@
 # Copyright (c) iotpki.certificates contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""What every module of the collection does the same way: argument spec with the platform's
-connection options, dependency checks, client creation, and the one failure shape.
+"""What every module of the collection does the same way: the argument spec with the platform's
+connection options, the client built once, the one failure shape, and ``changed``/``diff`` from one
+comparison of records.
 
-A module's ``main()`` is then: ``module = new_module(...)`` and ``run(module, story)``, where
-``story(module, client)`` returns the result dict or raises ``ApiError`` / ``InputError``.
+A module's ``main()`` is ``IotpkiModule("iotda", ARGUMENT_SPEC, ...).run(ensure)``, where
+``ensure(module)`` returns the result dict or raises ``ApiError`` / ``InputError``; to fail with
+extra return values (for example the CA certificate it did upload), it calls
+``module.fail_from(error, msg=..., **result)`` itself.
 
 Note that this module util is PRIVATE to the collection. It can have breaking changes at any time.
 """
@@ -21,69 +24,66 @@ from ansible_collections.iotpki.certificates.plugins.module_utils._errors import
 from ansible_collections.iotpki.certificates.plugins.module_utils._http import HAS_REQUESTS
 from ansible_collections.iotpki.certificates.plugins.module_utils._options import connection_argument_spec
 
-Story = t.Callable[[AnsibleModule, t.Any], t.Dict[str, t.Any]]
+# Record keys that hold a PEM: never part of a diff.
+PEM_KEYS = ("content", "certificate_pem")
 
 
-class ModuleFailure(Exception):
-    """Raised by a story to fail with extra return values (for example the object it did create).
+class IotpkiModule(AnsibleModule):
+    """An AnsibleModule of one platform: its connection options, its client, its failure shape."""
 
-    ``error`` is positional-only, so that ``error=`` can be one of the extra return values (a custom
-    ``msg`` with the ``error`` fields of an ApiError).
-    """
+    def __init__(self, platform: str, argument_spec: t.Dict[str, t.Any], fleet: bool = False, **kwargs: t.Any) -> None:
+        spec = connection_argument_spec(platform)
+        if fleet:
+            from ansible_collections.iotpki.certificates.plugins.module_utils._fleet import RUN_CONTROL_SPEC
 
-    def __init__(self, error: Exception, /, **result: t.Any) -> None:
-        super().__init__(str(error))
-        self.error = error
-        self.result = result
+            spec.update(RUN_CONTROL_SPEC)
+        spec.update(argument_spec)
+        kwargs.setdefault("supports_check_mode", True)
+        super().__init__(argument_spec=spec, **kwargs)
+        self.platform = platform
+        self._client: t.Any = None
+        if not HAS_REQUESTS:
+            self.fail_json(msg=missing_required_lib("requests"))
+
+    @property
+    def client(self) -> t.Any:
+        """The platform client for the connection options, built on first use (InputError on bad options)."""
+        if self._client is None:
+            if not self.params.get("validate_certs", True):
+                self.warn("validate_certs is false: the TLS certificate of the endpoint is not verified")
+            if self.platform == "iotda":
+                from ansible_collections.iotpki.certificates.plugins.module_utils._iotda_client import IotdaClient
+
+                self._client = IotdaClient(self.params, warn=self.warn)
+            else:
+                from ansible_collections.iotpki.certificates.plugins.module_utils._enos_client import EnosClient
+
+                self._client = EnosClient(self.params, warn=self.warn)
+        return self._client
+
+    def require_cryptography(self) -> None:
+        """Fail with ``missing_required_lib`` unless cryptography can be imported."""
+        from ansible_collections.iotpki.certificates.plugins.module_utils._x509 import HAS_CRYPTOGRAPHY
+
+        if not HAS_CRYPTOGRAPHY:
+            self.fail_json(msg=missing_required_lib("cryptography"))
+
+    def fail_from(self, error: Exception, msg: t.Optional[str] = None, **result: t.Any) -> t.NoReturn:
+        """Fail with the collection's one shape: ``msg`` (prefixed with ``msg`` when given), plus ``error`` for API and network failures."""
+        if isinstance(error, ApiError):
+            result["error"] = error.to_dict()
+        self.fail_json(msg="%s: %s" % (msg, error) if msg else str(error), **result)
+
+    def run(self, ensure: t.Callable[["IotpkiModule"], t.Dict[str, t.Any]]) -> t.NoReturn:
+        """Exit with what ``ensure`` returns, or fail with the documented shape."""
+        try:
+            result = ensure(self)
+        except (ApiError, InputError) as error:
+            self.fail_from(error)
+        self.exit_json(**result)
 
 
-def new_module(platform: str, argument_spec: t.Dict[str, t.Any], **kwargs: t.Any) -> AnsibleModule:
-    """An AnsibleModule whose spec is the module's options plus the platform's connection options."""
-    spec = connection_argument_spec(platform)
-    spec.update(argument_spec)
-    kwargs.setdefault("supports_check_mode", True)
-    module = AnsibleModule(argument_spec=spec, **kwargs)
-    if not HAS_REQUESTS:
-        module.fail_json(msg=missing_required_lib("requests"))
-    return module
-
-
-def make_client(platform: str, module: AnsibleModule) -> t.Any:
-    """The platform client for the module's connection options (fails cleanly on bad input)."""
-    if not module.params.get("validate_certs", True):
-        module.warn("validate_certs is false: the TLS certificate of the endpoint is not verified")
-    try:
-        if platform == "iotda":
-            from ansible_collections.iotpki.certificates.plugins.module_utils._iotda_client import IotdaClient
-
-            return IotdaClient(module.params, warn=module.warn)
-        from ansible_collections.iotpki.certificates.plugins.module_utils._enos_client import EnosClient
-
-        return EnosClient(module.params, warn=module.warn)
-    except InputError as error:
-        module.fail_json(msg=str(error))
-
-
-def fail(module: AnsibleModule, error: Exception, /, **result: t.Any) -> None:
-    """Fail with the collection's one shape: ``msg``, plus ``error`` for API and network failures.
-
-    Extra ``result`` values are returned too, and may replace ``msg`` / ``error`` (a story that adds
-    context to a platform message).
-    """
-    fields: t.Dict[str, t.Any] = {"msg": str(error)}
-    if isinstance(error, ApiError):
-        fields["error"] = error.to_dict()
-    fields.update(result)
-    module.fail_json(**fields)
-
-
-def run(module: AnsibleModule, platform: str, story: Story) -> None:
-    """Create the client, tell the story, exit with its result or fail with the documented shape."""
-    client = make_client(platform, module)
-    try:
-        result = story(module, client)
-    except ModuleFailure as failure:
-        fail(module, failure.error, **failure.result)
-    except (ApiError, InputError) as error:
-        fail(module, error)
-    module.exit_json(**result)
+def compare(before: t.Optional[t.Mapping[str, t.Any]], after: t.Optional[t.Mapping[str, t.Any]]) -> t.Tuple[bool, t.Dict[str, t.Any]]:
+    """``changed`` and ``diff`` from one comparison of two records (PEM fields left out of both)."""
+    shown = [{key: value for key, value in (record or {}).items() if key not in PEM_KEYS} for record in (before, after)]
+    return shown[0] != shown[1], {"before": shown[0], "after": shown[1]}

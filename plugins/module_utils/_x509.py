@@ -17,15 +17,7 @@ import hashlib
 import typing as t
 
 from ansible_collections.iotpki.certificates.plugins.module_utils._errors import InputError
-# Re-exported: the cryptography-free helpers live in _x509_text so that read-only plugins can use them cheaply.
-from ansible_collections.iotpki.certificates.plugins.module_utils._x509_text import (  # noqa: F401  # pylint: disable=unused-import
-    IOTDA_DATE,
-    days_until,
-    iotda_date,
-    iso_utc,
-    normalize_fingerprint,
-    parse_iotda_date,
-)
+from ansible_collections.iotpki.certificates.plugins.module_utils._x509_text import sha256_hex
 
 try:
     from cryptography import x509
@@ -46,25 +38,11 @@ class CertificateInfo:
         self.certificate = certificate
         self.der = der
         self.common_name = _name_attribute(certificate.subject, NameOID.COMMON_NAME)
-        self.organization = _name_attribute(certificate.subject, NameOID.ORGANIZATION_NAME)
         self.subject = certificate.subject.rfc4514_string()
-        self.issuer = certificate.issuer.rfc4514_string()
         self.not_before = _utc(certificate, "not_valid_before")
         self.not_after = _utc(certificate, "not_valid_after")
-        self.serial_number = certificate.serial_number
-        self.fingerprint_sha256 = hashlib.sha256(der).hexdigest().upper()
+        self.fingerprint_sha256 = sha256_hex(der)
         self.fingerprint_sha1 = hashlib.sha1(der).hexdigest().upper()  # nosec - a fingerprint, not a signature
-
-    def summary(self) -> t.Dict[str, t.Any]:
-        """A normalised, secret-free view for diffs and results."""
-        return {
-            "subject": self.subject,
-            "issuer": self.issuer,
-            "serial_number": str(self.serial_number),
-            "not_before": iso_utc(self.not_before),
-            "not_after": iso_utc(self.not_after),
-            "fingerprint_sha256": self.fingerprint_sha256,
-        }
 
 
 def _name_attribute(name: t.Any, oid: t.Any) -> t.Optional[str]:

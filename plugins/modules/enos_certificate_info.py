@@ -129,30 +129,31 @@ certificates:
       type: int
 """
 
+import typing as t
+
 from ansible_collections.iotpki.certificates.plugins.module_utils import _enos_certificates as enos
-from ansible_collections.iotpki.certificates.plugins.module_utils._module import new_module, run
+from ansible_collections.iotpki.certificates.plugins.module_utils._module import IotpkiModule
+
+ARGUMENT_SPEC = enos.device_argument_spec(
+    cert_sn=dict(type="int"),
+    status=dict(type="str", choices=list(enos.STATUSES.values())),
+)
 
 
-def story(module, client):
+def ensure(module: IotpkiModule) -> t.Dict[str, t.Any]:
     device = enos.device_selection(module.params)
     cert_sn = enos.check_cert_sn(module.params["cert_sn"])
     status = module.params["status"]
-
     certificates = [
         certificate
-        for certificate in enos.list_certificates(client, device)
+        for certificate in enos.list_certificates(module.client, device)
         if (cert_sn is None or certificate["cert_sn"] == cert_sn) and (status is None or certificate["status"] == status)
     ]
     return {"changed": False, "certificates": certificates}
 
 
-def main():
-    argument_spec = enos.device_argument_spec(
-        cert_sn=dict(type="int"),
-        status=dict(type="str", choices=list(enos.STATUS_CHOICES)),
-    )
-    module = new_module("enos", argument_spec, supports_check_mode=True)
-    run(module, "enos", story)
+def main() -> None:
+    IotpkiModule("enos", ARGUMENT_SPEC).run(ensure)
 
 
 if __name__ == "__main__":

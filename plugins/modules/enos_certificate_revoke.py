@@ -182,36 +182,47 @@ diff:
       revoke_reason: key_compromise
 """
 
+import typing as t
+
 from ansible_collections.iotpki.certificates.plugins.module_utils import _enos_certificates as enos
 from ansible_collections.iotpki.certificates.plugins.module_utils._enos_client import describe_device
 from ansible_collections.iotpki.certificates.plugins.module_utils._errors import InputError
-from ansible_collections.iotpki.certificates.plugins.module_utils._module import new_module, run
+from ansible_collections.iotpki.certificates.plugins.module_utils._module import IotpkiModule, compare
+
+ARGUMENT_SPEC = enos.device_argument_spec(
+    cert_sn=dict(type="int", required=True),
+    reason=dict(type="str", default="unspecified", choices=list(enos.REASONS)),
+)
 
 
-def story(module, client):
+def ensure(module: IotpkiModule) -> t.Dict[str, t.Any]:
+    """List first: only a valid certificate is revoked; a revoked or expired one is left as it is."""
     device = enos.device_selection(module.params)
     cert_sn = enos.check_cert_sn(module.params["cert_sn"])
     reason = module.params["reason"]
 
-    certificates = enos.list_certificates(client, device)
+    certificates = enos.list_certificates(module.client, device)
     before = enos.find(certificates, cert_sn)
     if before is None:
         raise InputError(enos.not_bound_message(device, cert_sn, certificates))
 
     if before["status"] != "valid":
         warn_unchanged(module, device, before, reason)
-        return {"changed": False, "certificate": before, "diff": {"before": before, "after": before}}
+        after = before
+    else:
+        after = dict(before, status="revoked", revoker=None, revoke_reason=reason)
+        if not module.check_mode:
+            revoked_here, found = enos.revoke(module.client, device, cert_sn, reason)
+            after = found or after
+            if not revoked_here:
+                before = after  # another run revoked it first
+            elif after["status"] != "revoked":
+                module.warn("EnOS accepted the revocation of certificate %d, but still lists it as %s" % (cert_sn, after["status"]))
+    changed, diff = compare(before, after)
+    return {"changed": changed, "certificate": after, "diff": diff}
 
-    after = dict(before, status="revoked", revoker=None, revoke_reason=reason)
-    if not module.check_mode:
-        client.certificates("revoke", device, {"certSn": cert_sn, "reason": enos.REASONS[reason]})
-        after = enos.find(enos.list_certificates(client, device), cert_sn) or after
-        if after["status"] != "revoked":
-            module.warn("EnOS accepted the revocation of certificate %d, but still lists it as %s" % (cert_sn, after["status"]))
-    return {"changed": True, "certificate": after, "diff": {"before": before, "after": after}}
 
-
-def warn_unchanged(module, device, certificate, reason):
+def warn_unchanged(module: IotpkiModule, device: t.Sequence[t.Tuple[str, str]], certificate: t.Mapping[str, t.Any], reason: str) -> None:
     """Say why nothing was done when the user might expect otherwise."""
     where = "certificate %d of EnOS device %s" % (certificate["cert_sn"], describe_device(device))
     if certificate["status"] == "expired":
@@ -222,13 +233,8 @@ def warn_unchanged(module, device, certificate, reason):
         module.warn("%s has status %s, not valid; it was not revoked" % (where, certificate["status"] or "unknown"))
 
 
-def main():
-    argument_spec = enos.device_argument_spec(
-        cert_sn=dict(type="int", required=True),
-        reason=dict(type="str", default="unspecified", choices=list(enos.REASONS)),
-    )
-    module = new_module("enos", argument_spec, supports_check_mode=True)
-    run(module, "enos", story)
+def main() -> None:
+    IotpkiModule("enos", ARGUMENT_SPEC).run(ensure)
 
 
 if __name__ == "__main__":

@@ -187,8 +187,9 @@ EXAMPLES = r"""
 RETURN = r"""
 certificate:
   description:
-    - The CA certificate as the platform shows it, without its PEM C(content). After a deletion, the deleted
-      certificate; V({}) when there is none.
+    - The CA certificate record (the same keys as RV(iotpki.certificates.iotda_certificate_info#module:certificates) for
+      O(iotpki.certificates.iotda_certificate_info#module:kind=ca)), without its PEM C(content), as it is after the run.
+      After a deletion, the deleted certificate; V({}) when there is none.
     - In check mode, the prediction; for an upload the values only the platform assigns are V(null).
   returned: success, and on a failure after an upload
   type: dict
@@ -197,16 +198,16 @@ certificate:
       description: Platform-assigned ID.
       type: str
       sample: 62b3cec5558d4b703f064534
-    cn_name:
-      description: Subject CN of the CA certificate.
+    common_name:
+      description: Subject CN of the CA certificate (the platform's C(cn_name)).
       type: str
       sample: Fleet Root CA
     owner:
       description: Owner of the CA certificate, as the platform reports it.
       type: str
       sample: Example Corp
-    status:
-      description: Verification status; V(true) once the proof of possession passed.
+    verified:
+      description: V(true) once the proof of possession passed (the platform's C(status)).
       type: bool
       sample: true
     verify_code:
@@ -222,11 +223,11 @@ certificate:
       type: str
       sample: fleet-template
     ocsp_enable:
-      description: Whether device certificates are checked with OCSP.
+      description: Whether device certificates are checked with OCSP; V(null) when the platform does not say.
       type: bool
       sample: false
     ocsp_ssl_enable:
-      description: Whether the OCSP server uses HTTPS.
+      description: Whether the OCSP server uses HTTPS; V(null) when the platform does not say.
       type: bool
       sample: false
     ocsp_server_ca_id:
@@ -234,36 +235,53 @@ certificate:
       type: str
       sample: null
     create_date:
-      description: Upload time, C(yyyyMMddTHHmmssZ) UTC.
+      description: Upload time, ISO 8601 UTC.
       type: str
-      sample: 20260131T120000Z
+      sample: "2026-01-31T12:00:00Z"
     effective_date:
-      description: notBefore of the certificate, C(yyyyMMddTHHmmssZ) UTC.
+      description: notBefore of the certificate, ISO 8601 UTC.
       type: str
-      sample: 20260101T000000Z
+      sample: "2026-01-01T00:00:00Z"
     expiry_date:
-      description: notAfter of the certificate, C(yyyyMMddTHHmmssZ) UTC.
+      description: notAfter of the certificate, ISO 8601 UTC.
       type: str
-      sample: 20360101T000000Z
-    name:
-      description: Certificate name; only when the module read the certificate with the show call.
-      type: str
-      sample: Fleet Root CA
+      sample: "2036-01-01T00:00:00Z"
+    expires_in_days:
+      description: Whole days from now until RV(certificate.expiry_date), rounded down; negative once expired.
+      type: int
+      sample: 3621
   sample:
     certificate_id: 62b3cec5558d4b703f064534
-    cn_name: Fleet Root CA
+    common_name: Fleet Root CA
     owner: Example Corp
-    status: true
+    verified: true
     verify_code: 2c8b5905-b34a-4b64-8112-f6c047ae065c
     provision_enable: true
     template_id: fleet-template
     ocsp_enable: false
     ocsp_ssl_enable: false
     ocsp_server_ca_id: null
-    create_date: 20260131T120000Z
-    effective_date: 20260101T000000Z
-    expiry_date: 20360101T000000Z
-    name: Fleet Root CA
+    create_date: "2026-01-31T12:00:00Z"
+    effective_date: "2026-01-01T00:00:00Z"
+    expiry_date: "2036-01-01T00:00:00Z"
+    expires_in_days: 3621
+diff:
+  description:
+    - The CA certificate record before and after the run (the keys of RV(certificate)); V({}) where there is none.
+    - Identical in check mode and in the real run, except for the values only the platform assigns on upload.
+  returned: success
+  type: dict
+  sample:
+    before:
+      certificate_id: 62b3cec5558d4b703f064534
+      verified: true
+      provision_enable: false
+      template_id: null
+    after:
+      certificate_id: 62b3cec5558d4b703f064534
+      verified: true
+      provision_enable: true
+      template_id: fleet-template
 error:
   description: The API error, when a platform call failed.
   returned: failure
@@ -281,15 +299,10 @@ error:
 
 import typing as t
 
-from ansible.module_utils.basic import missing_required_lib
+from ansible_collections.iotpki.certificates.plugins.module_utils import _iotda_ca_plan as ca_plan
+from ansible_collections.iotpki.certificates.plugins.module_utils._module import IotpkiModule, compare
 
-from ansible_collections.iotpki.certificates.plugins.module_utils import _iotda_ca as ca
-from ansible_collections.iotpki.certificates.plugins.module_utils._errors import ApiError, InputError
-from ansible_collections.iotpki.certificates.plugins.module_utils._iotda_client import path_param
-from ansible_collections.iotpki.certificates.plugins.module_utils._iotda_reads import is_not_found
-from ansible_collections.iotpki.certificates.plugins.module_utils._module import ModuleFailure, new_module, run
-
-ARGUMENT_SPEC = dict(
+ARGUMENT_SPEC: t.Dict[str, t.Dict[str, t.Any]] = dict(
     state=dict(type="str", choices=["present", "absent"], default="present"),
     certificate_id=dict(type="str"),
     content=dict(type="str"),
@@ -306,161 +319,18 @@ ARGUMENT_SPEC = dict(
 )
 
 
-class Local:
-    """What the options say, read and checked before any request."""
-
-    def __init__(self, module: t.Any) -> None:
-        p = module.params
-        self.ca = self.key = None
-        if not (p["content"] or p["private_key"] or p["verification_certificate"]):
-            return
-        from ansible_collections.iotpki.certificates.plugins.module_utils import _x509
-
-        if not _x509.HAS_CRYPTOGRAPHY:
-            module.fail_json(msg=missing_required_lib("cryptography"))
-        self.x509 = _x509
-        if p["content"]:
-            self.ca = _x509.load_certificate(p["content"], "content")
-        if p["state"] == "absent" or not p["verified"]:
-            if p["private_key"] or p["verification_certificate"]:
-                module.warn("private_key and verification_certificate are only used with state=present and verified=true")
-            return
-        if p["verification_certificate"]:
-            _x509.load_certificate(p["verification_certificate"], "verification_certificate")
-        if p["private_key"]:
-            self.key = _x509.load_private_key(p["private_key"], p["private_key_passphrase"])
-            if self.ca:
-                self.ca_of(p["content"])
-
-    def ca_of(self, pem: t.Optional[str]) -> t.Any:
-        """The CA certificate the private key must belong to (given as content, or shown by the platform)."""
-        if self.ca is None:
-            if not pem:
-                raise InputError("the platform returned no PEM for this CA certificate: give content to verify it with private_key")
-            self.ca = self.x509.load_certificate(pem, "the CA certificate shown by the platform")
-        if not self.x509.public_keys_match(self.key, self.ca):
-            raise InputError("private_key does not belong to the CA certificate %s: the public keys differ" % (self.ca.subject or ""))
-        return self.ca
-
-
-def find(client: t.Any, module: t.Any, local: Local) -> t.Optional[t.Dict[str, t.Any]]:
-    """The uploaded CA certificate as the show call returns it (PEM included), or None."""
-    p = module.params
-    if p["certificate_id"]:
-        try:
-            return ca.show(client, p["certificate_id"], missing_ok=p["state"] == "absent")
-        except ApiError as error:
-            if not is_not_found(error):
-                raise
-            raise failure(error, "no CA certificate with certificate_id %s (to upload one, give content instead of certificate_id)" % p["certificate_id"])
-    info = local.ca
-    return ca.find_by_content(client, info.der, info.common_name, info.not_before, info.not_after, p["app_id"], module.warn)
-
-
-def failure(error: ApiError, context: str, **result: t.Any) -> ModuleFailure:
-    """A platform error, with what it means for the CA certificate in front of it."""
-    result["error"] = error.to_dict()  # the platform's error fields, under a message that says what it means here
-    return ModuleFailure(InputError("%s: %s" % (context, error)), **result)
-
-
-def absent(module: t.Any, client: t.Any, current: t.Optional[t.Dict[str, t.Any]]) -> t.Dict[str, t.Any]:
-    before = ca.view(current, ca.fingerprint((current or {}).get("content")))
-    if not current:
-        return dict(changed=False, certificate={}, diff=dict(before={}, after={}))
-    if not module.check_mode:
-        try:
-            client.request("DELETE", "/certificates/%s" % path_param(current["certificate_id"]))
-        except ApiError as error:
-            if not is_not_found(error):
-                raise
-            return dict(changed=False, certificate={}, diff=dict(before={}, after={}))
-    return dict(changed=True, certificate=ca.public(current), diff=dict(before=before, after={}))
-
-
-def check_wanted(module: t.Any, target: t.Dict[str, t.Any], verifies: bool) -> None:
-    """Refuse, before any write, what the platform cannot do."""
-    p = module.params
-    if p["verified"] is False and target.get("status"):
-        raise InputError(
-            "CA certificate %s is verified and the IoTDA API cannot undo a verification: "
-            "remove verified=false, or delete the CA certificate (state=absent) and upload it again" % target.get("certificate_id")
-        )
-    for name in ("provision_enable", "ocsp_enable"):
-        if p[name] and not target.get(name) and not (target.get("status") or verifies):
-            raise InputError("%s=true needs a verified CA certificate: set verified=true with private_key or verification_certificate" % name)
-    if p["provision_enable"] and not target.get("provision_enable"):
-        if not (p["template_id"] if p["template_id"] is not None else target.get("template_id")):
-            raise InputError("provision_enable=true needs a provisioning template: set template_id")
-    if p["ocsp_ssl_enable"] and not target.get("ocsp_ssl_enable"):
-        if not (p["ocsp_server_ca_id"] if p["ocsp_server_ca_id"] is not None else target.get("ocsp_server_ca_id")):
-            raise InputError("ocsp_ssl_enable=true needs the CA certificate of the OCSP server: set ocsp_server_ca_id")
-
-
-def upload(client: t.Any, module: t.Any) -> t.Dict[str, t.Any]:
-    body = {"content": module.params["content"], "app_id": module.params["app_id"]}
-    return client.request("POST", "/certificates", body={k: v for k, v in body.items() if v}) or {}
-
-
-def verify(client: t.Any, module: t.Any, local: Local, pem: t.Optional[str], target: t.Dict[str, t.Any], uploaded: bool) -> None:
-    """Proof of possession: the given verification certificate, or one signed now with the CA key."""
-    if local.key is not None:
-        proof = local.x509.verification_certificate(local.ca_of(pem), local.key, target.get("verify_code") or "")
-    else:
-        proof = module.params["verification_certificate"]
-    try:
-        path = "/certificates/%s/action" % path_param(target["certificate_id"])
-        client.request("POST", path, query=[("action_id", "verify")], body={"verify_content": proof})
-    except ApiError as error:
-        context = "CA certificate %s %s, but its verification failed (a new run with the right %s verifies it%s)" % (
-            target["certificate_id"],
-            "was uploaded" if uploaded else "exists",
-            "private_key" if local.key is not None else "verification_certificate",
-            " without uploading it again" if uploaded else "",
-        )
-        raise failure(error, context, changed=uploaded, certificate=ca.public(target))
-
-
-def present(module: t.Any, client: t.Any, local: Local, current: t.Optional[t.Dict[str, t.Any]]) -> t.Dict[str, t.Any]:
-    """Upload, verify, update: each only when needed, in this order, none in check mode."""
-    p = module.params
-    pem = p["content"] or (current or {}).get("content")
-    target = dict(current) if current else ca.predicted_upload(local.ca.common_name, local.ca.not_before, local.ca.not_after)
-    uploads = current is None
-    verifies = bool(p["verified"]) and not target.get("status")
-    check_wanted(module, target, verifies)
-    if local.key is not None:
-        local.ca_of(pem)  # the key must belong to the CA, also when selected by certificate_id
-    if uploads and not module.check_mode:
-        target = upload(client, module)
-    if verifies and not module.check_mode:
-        verify(client, module, local, pem, target, uploads)
-    target["status"] = target.get("status") or verifies
-    update = ca.update_body(target, p)
-    if update and not module.check_mode:
-        try:
-            target.update(client.request("PUT", "/certificates/%s" % path_param(target["certificate_id"]), body=update) or {})
-        except ApiError as error:
-            raise failure(error, "update of CA certificate %s failed" % target["certificate_id"], changed=uploads or verifies, certificate=ca.public(target))
-    elif update:
-        target.update(update)
-    sha256 = ca.fingerprint(pem)
-    return dict(
-        changed=uploads or verifies or bool(update),
-        certificate=ca.public(target),
-        diff=dict(before=ca.view(current, sha256), after=ca.view(target, sha256)),
-    )
-
-
-def story(module: t.Any, client: t.Any) -> t.Dict[str, t.Any]:
-    local = Local(module)
-    current = find(client, module, local)
-    if module.params["state"] == "absent":
-        return absent(module, client, current)
-    return present(module, client, local, current)
+def ensure(module: IotpkiModule) -> t.Dict[str, t.Any]:
+    """Decide from the current record and the options, then act unless in check mode."""
+    wanted = ca_plan.Wanted(module.params, module.warn)
+    current = ca_plan.find(module, wanted)
+    plan = ca_plan.make_plan(current, wanted)
+    before, after = (plan.before, plan.after) if module.check_mode else ca_plan.carry_out(module, plan, wanted, current)
+    changed, diff = compare(before, after)
+    return dict(changed=changed, certificate=after if wanted.state == "present" else before, diff=diff)
 
 
 def main() -> None:
-    module = new_module(
+    module = IotpkiModule(
         "iotda",
         ARGUMENT_SPEC,
         mutually_exclusive=[("certificate_id", "content"), ("verification_certificate", "private_key")],
@@ -468,7 +338,9 @@ def main() -> None:
         required_if=[("verified", True, ("verification_certificate", "private_key"), True)],
         required_by={"private_key_passphrase": "private_key"},
     )
-    run(module, "iotda", story)
+    if module.params["content"] or module.params["private_key"] or module.params["verification_certificate"]:
+        module.require_cryptography()
+    module.run(ensure)
 
 
 if __name__ == "__main__":

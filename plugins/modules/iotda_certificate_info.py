@@ -187,23 +187,27 @@ truncated:
   sample: false
 """
 
-from ansible_collections.iotpki.certificates.plugins.module_utils._iotda_reads import READ_OPTIONS, read, read_query
-from ansible_collections.iotpki.certificates.plugins.module_utils._module import new_module, run
+import typing as t
+
+from ansible_collections.iotpki.certificates.plugins.module_utils._iotda_reads import READ_OPTIONS, missing_message, read, read_query
+from ansible_collections.iotpki.certificates.plugins.module_utils._module import IotpkiModule
+
+ARGUMENT_SPEC: t.Dict[str, t.Dict[str, t.Any]] = dict({name: dict(option) for name, option in READ_OPTIONS.items()}, certificate_id=dict(type="str"))
 
 
-def report(module, client):
-    """Read what the options ask for; an unknown certificate_id is an empty list, not a failure."""
+def ensure(module: IotpkiModule) -> t.Dict[str, t.Any]:
+    """Read what the options ask for; an unknown certificate_id is an empty list with a warning, not a failure."""
     params = module.params
     ids = [params["certificate_id"]] if params["certificate_id"] is not None else []
     query = read_query(ids, **{name: params[name] for name in READ_OPTIONS})
-    return dict(changed=False, **read(client, query, missing_ok=True))
+    found = read(module.client, query)
+    for certificate_id in found.missing:
+        module.warn(missing_message(query.kind, certificate_id))
+    return dict(changed=False, **found.result())
 
 
-def main():
-    argument_spec = {name: dict(option) for name, option in READ_OPTIONS.items()}
-    argument_spec["certificate_id"] = dict(type="str")
-    module = new_module("iotda", argument_spec, supports_check_mode=True)
-    run(module, "iotda", report)
+def main() -> None:
+    IotpkiModule("iotda", ARGUMENT_SPEC).run(ensure)
 
 
 if __name__ == "__main__":

@@ -227,66 +227,45 @@ error:
 
 import typing as t
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible_collections.iotpki.certificates.plugins.module_utils import _iotda_device_certificates as device_certificates
+from ansible_collections.iotpki.certificates.plugins.module_utils._module import IotpkiModule, compare
 
-from ansible_collections.iotpki.certificates.plugins.module_utils import _iotda_device as device
-from ansible_collections.iotpki.certificates.plugins.module_utils._errors import InputError
-from ansible_collections.iotpki.certificates.plugins.module_utils._module import ModuleFailure, new_module, run
+ARGUMENT_SPEC: t.Dict[str, t.Dict[str, t.Any]] = {
+    "certificate_id": {"type": "str"},
+    "fingerprint": {"type": "str"},
+    "common_name": {"type": "str"},
+    "content": {"type": "str"},
+    "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
+    "status": {"type": "str", "choices": ["active", "inactive"]},
+}
 
-NOT_CREATABLE = (
-    "Device certificates cannot be created through the IoTDA API: the platform registers one when a device "
-    "connects with its certificate."
-)
 
-
-def story(module: AnsibleModule, client: t.Any) -> t.Dict[str, t.Any]:
+def ensure(module: IotpkiModule) -> t.Dict[str, t.Any]:
+    """Find the one certificate, compare its record with the wanted one, write only the difference."""
     params = module.params
-    selector = device.selector_from_params(params)
-
+    selector = device_certificates.selector_from_params(params)
+    present = params["state"] == "present"
     try:
-        current, not_found = device.find_device_certificate(client, selector)
-    except device.SeveralMatches as error:
-        raise ModuleFailure(error, matches=error.matches) from None
-
-    if current is None:
-        if params["state"] == "absent":
-            return {"changed": False, "certificate": {}, "diff": {"before": {}, "after": {}}}
-        reason = " (%s)" % not_found if not_found else ""
-        message = "No IoTDA device certificate matches %s%s. %s" % (selector.describe(), reason, NOT_CREATABLE)
-        raise ModuleFailure(InputError(message), **({"error": not_found.to_dict()} if not_found else {}))
-
-    before = device.normalized(current)
-    path = device.certificate_path(before["certificate_id"])
-    if params["state"] == "absent":
-        if not module.check_mode:
-            client.request("DELETE", path)
-        return {"changed": True, "certificate": before, "diff": {"before": before, "after": {}}}
-
-    after = dict(before, status=params["status"] or before["status"])
-    changed = after != before
-    if changed and not module.check_mode:
-        after = device.normalized(client.request("PUT", path, body={"status": after["status"].upper()})) or after
-    return {"changed": changed, "certificate": after, "diff": {"before": before, "after": after}}
+        before = device_certificates.find(module.client, selector, required=present) or {}
+    except device_certificates.SeveralMatches as error:
+        module.fail_from(error, matches=error.matches)
+    if not present:
+        after: t.Dict[str, t.Any] = {}
+        if before and not module.check_mode and not device_certificates.delete(module.client, before["certificate_id"]):
+            before = {}  # another run deleted it first
+    else:
+        after = dict(before, status=params["status"] or before["status"])
+        if after != before and not module.check_mode:
+            after = device_certificates.set_status(module.client, before["certificate_id"], after["status"]) or after
+    changed, diff = compare(before, after)
+    return {"changed": changed, "certificate": after if present else before, "diff": diff}
 
 
 def main() -> None:
-    module = new_module(
-        "iotda",
-        {
-            "certificate_id": {"type": "str"},
-            "fingerprint": {"type": "str"},
-            "common_name": {"type": "str"},
-            "content": {"type": "str"},
-            "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
-            "status": {"type": "str", "choices": ["active", "inactive"]},
-        },
-    )
+    module = IotpkiModule("iotda", ARGUMENT_SPEC)
     if module.params["content"]:
-        from ansible_collections.iotpki.certificates.plugins.module_utils._x509 import HAS_CRYPTOGRAPHY  # only for content
-
-        if not HAS_CRYPTOGRAPHY:
-            module.fail_json(msg=missing_required_lib("cryptography"))
-    run(module, "iotda", story)
+        module.require_cryptography()
+    module.run(ensure)
 
 
 if __name__ == "__main__":

@@ -89,11 +89,14 @@ def test_lifecycle_every_selector_derived_signing_through_module_defaults(run_pl
     assert status_by_cn(sim) == {"by-sha256": "INACTIVE", "by-sha1": "INACTIVE", "dev-1": "INACTIVE", "dev-10": "ACTIVE", "dev-100": "ACTIVE"}
     check, real = run.task("Deactivate (check mode, diff)"), run.task("Deactivate")
     assert [r["diff"] for r in check["results"]] == [r["diff"] for r in real["results"] if r["item"]["full"]]
-    assert real["results"][4]["certificate"] == {
+    expiry = datetime.datetime.strptime(certs["leaked-device"]["expiry_date"], "%Y%m%dT%H%M%SZ").replace(tzinfo=datetime.timezone.utc)
+    certificate = real["results"][4]["certificate"]
+    assert certificate == {
         "certificate_id": certs["leaked-device"]["certificate_id"], "common_name": "leaked-device",
         "fingerprint": certs["leaked-device"]["fingerprint"], "status": "inactive",
-        "expiry_date": datetime.datetime.strptime(certs["leaked-device"]["expiry_date"], "%Y%m%dT%H%M%SZ").strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "expiry_date": expiry.strftime("%Y-%m-%dT%H:%M:%SZ"), "expires_in_days": certificate["expires_in_days"],
     }
+    assert abs(certificate["expires_in_days"] - (expiry - datetime.datetime.now(datetime.timezone.utc)).days) <= 1
 
 
 def test_standard_signing_on_the_basic_edition(run_playbook, sim):

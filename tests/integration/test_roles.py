@@ -94,7 +94,7 @@ def test_onboarding_check_apply_idempotent(run_playbook, sim):
     assert real_shown["certificate"]["certificate_id"] == cas[0]["certificate_id"]
     assert "content" not in real_shown["certificate"]
     # The check-mode diff is the real one, but for the values only the platform assigns.
-    assigned = ("certificate_id", "owner")
+    assigned = ("certificate_id", "owner", "verify_code", "create_date")  # null in the check-mode prediction of an upload
     assert {k: v for k, v in shown["diff"]["after"].items() if k not in assigned} == {
         k: v for k, v in real_shown["diff"]["after"].items() if k not in assigned}
 
@@ -256,3 +256,22 @@ def test_expiry_report_bad_input_fails_before_any_request(run_playbook, sim):
     assert "mutually exclusive: asset_id|product_key" in invalid.stdout
     assert "certificate_expiry_report_days" in invalid.stdout
     assert sim.requests() == []
+
+
+def test_expiry_report_lists_an_unknown_enos_device_and_finishes(run_playbook, sim, tmp_path):
+    sim.seed_enos_devices([{"asset_id": "asset-known"}])
+    enos_cert = sim.seed_enos_certificate(asset_id="asset-known", status="valid", expires_in_days=4)
+    iotda_cert = sim.seed_device_certificates(generate={"count": 1, "common_name_prefix": "kept", "expires_in_days": 6})
+    dest = tmp_path / "report"
+    run = run_playbook(REPORT, extra_vars={
+        "certificate_expiry_report_enos_devices": [{"asset_id": "asset-unknown"}, {"asset_id": "asset-known"}],
+        "certificate_expiry_report_dest": str(dest),
+        "expect_ids": [str(enos_cert["cert_sn"]), iotda_cert["created"][0]["certificate_id"]],
+    })
+    assert run.failed == 0
+    document = json.loads((dest / "expiry-report.json").read_text(encoding="utf-8"))
+    assert type(document["count"]) is int and type(document["within_days"]) is int  # pylint: disable=unidiomatic-typecheck
+    assert document["count"] == 2 and document["within_days"] == 30
+    assert [entry["device"] for entry in document["unread"]] == [{"asset_id": "asset-unknown"}]
+    assert "asset-unknown" in document["unread"][0]["msg"]
+    assert "asset-unknown" in (dest / "expiry-report.md").read_text(encoding="utf-8")

@@ -27,7 +27,7 @@ SAMPLE = {
 
 
 def test_sample_record_is_normalised():
-    assert enos.normalise(SAMPLE, NOW) == {
+    assert enos.enos_certificate_record(SAMPLE, NOW) == {
         "cert_sn": 52726,
         "status": "valid",
         "subject": SAMPLE["subject"],
@@ -37,7 +37,7 @@ def test_sample_record_is_normalised():
         "expire_date": "2026-01-31T12:00:00Z",
         "revoker": None,
         "revoke_reason": None,
-        "issue_authority": "ECC",
+        "issue_authority": "ecc",
         "expires_in_days": 212,
     }
 
@@ -45,46 +45,46 @@ def test_sample_record_is_normalised():
 @pytest.mark.parametrize("key", ["effetiveDate", "effectiveDate"])
 def test_both_spellings_of_the_effective_date(key):
     record = {"certSN": "1", "certStatus": 0, key: JAN_31_2026_NOON_MS}
-    assert enos.normalise(record, NOW)["effective_date"] == "2026-01-31T12:00:00Z"
+    assert enos.enos_certificate_record(record, NOW)["effective_date"] == "2026-01-31T12:00:00Z"
 
 
 def test_correct_spelling_wins_when_both_are_present():
     record = {"effectiveDate": JAN_31_2026_NOON_MS, "effetiveDate": 0}
-    assert enos.normalise(record, NOW)["effective_date"] == "2026-01-31T12:00:00Z"
+    assert enos.enos_certificate_record(record, NOW)["effective_date"] == "2026-01-31T12:00:00Z"
 
 
 @pytest.mark.parametrize("value, expected", [("32720", 32720), (" 7 ", 7), (52739, 52739), ("0", 0), ("", None), (None, None), ("abc", None)])
 def test_cert_sn_becomes_an_int(value, expected):
-    assert enos.normalise({"certSN": value}, NOW)["cert_sn"] == expected
+    assert enos.enos_certificate_record({"certSN": value}, NOW)["cert_sn"] == expected
 
 
 def test_request_spelling_cert_sn_is_accepted_too():
-    assert enos.normalise({"certSn": "12"}, NOW)["cert_sn"] == 12
+    assert enos.enos_certificate_record({"certSn": "12"}, NOW)["cert_sn"] == 12
 
 
 @pytest.mark.parametrize("value, expected", [(0, "valid"), (1, "revoked"), (2, "expired"), ("1", "revoked"), ("expired", "expired"), (7, None), (None, None)])
 def test_status_codes(value, expected):
-    assert enos.normalise({"certStatus": value}, NOW)["status"] == expected
+    assert enos.enos_certificate_record({"certStatus": value}, NOW)["status"] == expected
 
 
 def test_missing_fields_are_none():
-    assert enos.normalise({}, NOW) == {key: None for key in enos.normalise(SAMPLE, NOW)}
+    assert enos.enos_certificate_record({}, NOW) == {key: None for key in enos.enos_certificate_record(SAMPLE, NOW)}
 
 
 @pytest.mark.parametrize("value", ["", None, "not a date", True])
 def test_bad_dates_are_none(value):
-    normalised = enos.normalise({"expireDate": value, "signDate": value}, NOW)
+    normalised = enos.enos_certificate_record({"expireDate": value, "signDate": value}, NOW)
     assert normalised["expire_date"] is None and normalised["sign_date"] is None and normalised["expires_in_days"] is None
 
 
 def test_dates_as_digit_strings_and_expired_days_negative():
-    normalised = enos.normalise({"expireDate": "1751457600000"}, NOW)  # 2025-07-02T12:00:00Z, one day before NOW
+    normalised = enos.enos_certificate_record({"expireDate": "1751457600000"}, NOW)  # 2025-07-02T12:00:00Z, one day before NOW
     assert normalised["expire_date"] == "2025-07-02T12:00:00Z" and normalised["expires_in_days"] == -1
 
 
 def test_revoked_record():
     record = dict(SAMPLE, certStatus=1, revoker="IoT_Hub", revokerReason="KEY COMPROMISE")
-    normalised = enos.normalise(record, NOW)
+    normalised = enos.enos_certificate_record(record, NOW)
     assert (normalised["status"], normalised["revoker"], normalised["revoke_reason"]) == ("revoked", "IoT_Hub", "key_compromise")
 
 

@@ -96,7 +96,7 @@ def device_certs(count, prefix="meter-", start=1, expiry_days=365):
 
 
 def run(client, ids=(), missing_ok=False, **options):
-    return read(client, read_query(ids, **options), missing_ok=missing_ok, now=NOW)
+    return read(client, read_query(ids, **options), missing_ok=missing_ok, now=NOW).result()
 
 
 # --- paging -----------------------------------------------------------------------------------

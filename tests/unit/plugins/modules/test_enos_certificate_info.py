@@ -11,6 +11,7 @@ import json
 import pytest
 
 from ansible.module_utils.testing import patch_module_args
+from iotpki_test.modules import FakeModule
 
 from ansible_collections.iotpki.certificates.plugins.module_utils import _enos_client
 from ansible_collections.iotpki.certificates.plugins.modules import enos_certificate_info as module_under_test
@@ -22,11 +23,9 @@ RECORDS = [
 ]
 
 
-class FakeModule:
-    def __init__(self, **params):
-        self.params = {"asset_id": "a1", "product_key": None, "device_key": None, "cert_sn": None, "status": None}
-        self.params.update(params)
-        self.check_mode = False
+def ensure(client, check_mode=False, **params):
+    module = FakeModule(module_under_test.ARGUMENT_SPEC, client, check_mode=check_mode, **dict({"asset_id": "a1"}, **params))
+    return module, module_under_test.ensure(module)
 
 
 class FakeEnos:
@@ -44,13 +43,13 @@ class FakeEnos:
 )
 def test_filters(params, serials):
     client = FakeEnos()
-    result = module_under_test.story(FakeModule(**params), client)
+    result = ensure(client, **params)[1]
     assert [c["cert_sn"] for c in result["certificates"]] == serials
     assert result["changed"] is False and client.calls == [("list", [("assetId", "a1")], None)]
 
 
 def test_every_certificate_is_normalised_with_expires_in_days():
-    certificates = module_under_test.story(FakeModule(), FakeEnos())["certificates"]
+    certificates = ensure(FakeEnos())[1]["certificates"]
     assert all(isinstance(c["expires_in_days"], int) for c in certificates)
     assert certificates[0]["revoke_reason"] == "superseded" and certificates[1]["effective_date"] == "2000-01-01T00:00:00Z"
     assert certificates[2]["expires_in_days"] < 0

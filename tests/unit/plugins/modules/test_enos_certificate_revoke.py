@@ -2,7 +2,7 @@
 # Copyright (c) iotpki.certificates contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""enos_certificate_revoke: the story against a stub client, and bad input through main()."""
+"""enos_certificate_revoke: ensure() against a stub client, and bad input through main()."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import json
 import pytest
 
 from ansible.module_utils.testing import patch_module_args
+from iotpki_test.modules import FakeModule
 
 from ansible_collections.iotpki.certificates.plugins.module_utils import _enos_client
 from ansible_collections.iotpki.certificates.plugins.module_utils._errors import ApiError, InputError
@@ -28,15 +29,9 @@ def record(sn, status=0, revoker="", reason=""):
     }
 
 
-class FakeModule:
-    def __init__(self, check_mode=False, **params):
-        self.params = {"asset_id": None, "product_key": None, "device_key": None, "reason": "unspecified"}
-        self.params.update(params)
-        self.check_mode = check_mode
-        self.warnings = []
-
-    def warn(self, text):
-        self.warnings.append(text)
+def ensure(client, check=False, **params):
+    module = FakeModule(module_under_test.ARGUMENT_SPEC, client, check_mode=check, **params)
+    return module, module_under_test.ensure(module)
 
 
 class FakeEnos:
@@ -58,7 +53,7 @@ class FakeEnos:
 
 def test_valid_certificate_is_revoked_and_read_again():
     client = FakeEnos([record(7), record(8)])
-    result = module_under_test.story(FakeModule(asset_id="a1", cert_sn=8, reason="key_compromise"), client)
+    result = ensure(client, asset_id="a1", cert_sn=8, reason="key_compromise")[1]
     assert client.calls == [("list", None), ("revoke", {"certSn": 8, "reason": 1}), ("list", None)]
     assert result["changed"] is True
     assert result["certificate"]["status"] == "revoked" and result["certificate"]["revoker"] == "IoT_Hub"
@@ -68,9 +63,9 @@ def test_valid_certificate_is_revoked_and_read_again():
 
 def test_check_mode_sends_no_revoke_and_predicts_the_same_diff():
     checked = FakeEnos([record(8)])
-    check = module_under_test.story(FakeModule(check_mode=True, asset_id="a1", cert_sn=8, reason="key_compromise"), checked)
+    check = ensure(checked, check=True, asset_id="a1", cert_sn=8, reason="key_compromise")[1]
     assert checked.calls == [("list", None)]
-    real = module_under_test.story(FakeModule(asset_id="a1", cert_sn=8, reason="key_compromise"), FakeEnos([record(8)]))
+    real = ensure(FakeEnos([record(8)]), asset_id="a1", cert_sn=8, reason="key_compromise")[1]
     assert check["changed"] is True and check["certificate"]["revoker"] is None
     expected = dict(real["diff"]["after"], revoker=None)
     assert check["diff"] == {"before": real["diff"]["before"], "after": expected}
@@ -79,14 +74,13 @@ def test_check_mode_sends_no_revoke_and_predicts_the_same_diff():
 @pytest.mark.parametrize("name, number", [("unspecified", 0), ("superseded", 4), ("privilege_withdrawn", 9)])
 def test_reason_is_sent_as_its_number(name, number):
     client = FakeEnos([record(8)])
-    module_under_test.story(FakeModule(asset_id="a1", cert_sn=8, reason=name), client)
+    ensure(client, asset_id="a1", cert_sn=8, reason=name)[1]
     assert client.calls[1] == ("revoke", {"certSn": 8, "reason": number})
 
 
 def test_already_revoked_is_unchanged_with_one_list():
     client = FakeEnos([record(8, status=1, revoker="IoT_Hub", reason="KEY COMPROMISE")])
-    module = FakeModule(asset_id="a1", cert_sn=8, reason="key_compromise")
-    result = module_under_test.story(module, client)
+    module, result = ensure(client, asset_id="a1", cert_sn=8, reason="key_compromise")
     assert client.calls == [("list", None)]
     assert result["changed"] is False and result["certificate"]["revoke_reason"] == "key_compromise"
     assert result["diff"]["before"] == result["diff"]["after"] and module.warnings == []
@@ -94,15 +88,14 @@ def test_already_revoked_is_unchanged_with_one_list():
 
 def test_already_revoked_with_another_reason_warns():
     client = FakeEnos([record(8, status=1, revoker="IoT_Hub", reason="SUPERSEDED")])
-    module = FakeModule(asset_id="a1", cert_sn=8, reason="key_compromise")
-    assert module_under_test.story(module, client)["changed"] is False
+    module, result = ensure(client, asset_id="a1", cert_sn=8, reason="key_compromise")
+    assert result["changed"] is False
     assert "already revoked with reason superseded" in module.warnings[0]
 
 
 def test_expired_is_unchanged_with_a_warning():
     client = FakeEnos([record(8, status=2)])
-    module = FakeModule(product_key="pk", device_key="dk", cert_sn=8)
-    result = module_under_test.story(module, client)
+    module, result = ensure(client, product_key="pk", device_key="dk", cert_sn=8)
     assert client.calls == [("list", None)] and result["changed"] is False
     assert len(module.warnings) == 1 and "expired" in module.warnings[0] and "product_key=pk/device_key=dk" in module.warnings[0]
 
@@ -110,7 +103,7 @@ def test_expired_is_unchanged_with_a_warning():
 def test_serial_not_bound_fails_naming_device_serial_and_bound_serials():
     client = FakeEnos([record(7), record(9)])
     with pytest.raises(InputError) as caught:
-        module_under_test.story(FakeModule(asset_id="a1", cert_sn=8), client)
+        ensure(client, asset_id="a1", cert_sn=8)[1]
     assert str(caught.value) == "certificate 8 is not bound to EnOS device asset_id=a1 (certificates bound to it: 7, 9)"
     assert client.calls == [("list", None)]
 
@@ -122,7 +115,34 @@ def test_platform_errors_propagate():
             raise ApiError("EnOS", "GET", url, "Device cannot be found", http_status=200, code=11404, request_id="r1")
 
     with pytest.raises(ApiError):
-        module_under_test.story(FakeModule(asset_id="a1", cert_sn=8), Failing([]))
+        ensure(Failing([]), asset_id="a1", cert_sn=8)[1]
+
+
+def test_a_revoke_refused_because_another_run_revoked_it_first_is_unchanged():
+    class Raced(FakeEnos):
+        def certificates(self, action, device, body=None):
+            if action == "revoke":
+                super().certificates(action, device, body)  # the other run's revocation
+                url = "https://gw/connect-service/v2.0/certificates"
+                raise ApiError("EnOS", "POST", url, "Revoke cert is failed!message: certificate already revoked", http_status=200, code=99400)
+            return super().certificates(action, device, body)
+
+    client = Raced([record(8)])
+    module, result = ensure(client, asset_id="a1", cert_sn=8, reason="key_compromise")
+    assert [call[0] for call in client.calls] == ["list", "revoke", "list"]
+    assert result["changed"] is False and result["certificate"]["status"] == "revoked"
+    assert result["diff"]["before"] == result["diff"]["after"]
+
+
+def test_a_refused_revoke_of_a_still_valid_certificate_fails():
+    class Refusing(FakeEnos):
+        def certificates(self, action, device, body=None):
+            if action == "revoke":
+                raise ApiError("EnOS", "POST", "https://gw/x", "Revoke cert is failed!message: CA down", http_status=200, code=99400)
+            return super().certificates(action, device, body)
+
+    with pytest.raises(ApiError, match="CA down"):
+        ensure(Refusing([record(8)]), asset_id="a1", cert_sn=8)
 
 
 CONNECTION = {"gateway_url": "https://gw.example", "access_key": "ak", "secret_key": "sk-secret", "org_id": "o1"}

@@ -2,7 +2,7 @@
 # Copyright (c) iotpki.certificates contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""iotda_ca_certificate: the story against an in-memory platform, and bad input through main()."""
+"""iotda_ca_certificate: ensure() against an in-memory platform, and bad input through main()."""
 
 from __future__ import annotations
 
@@ -14,15 +14,17 @@ import sys
 import pytest
 
 from ansible.module_utils.testing import patch_module_args
+from iotpki_test.modules import Failed, FakeModule
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from ansible_collections.iotpki.certificates.plugins.module_utils import _iotda_ca as ca
+from ansible_collections.iotpki.certificates.plugins.module_utils import _iotda_ca_certificates as ca_certificates
+from ansible_collections.iotpki.certificates.plugins.module_utils import _iotda_ca_plan as ca_plan
 from ansible_collections.iotpki.certificates.plugins.module_utils import _iotda_client
-from ansible_collections.iotpki.certificates.plugins.module_utils._errors import ApiError, InputError
-from ansible_collections.iotpki.certificates.plugins.module_utils._module import ModuleFailure
+from ansible_collections.iotpki.certificates.plugins.module_utils._errors import ApiError, IncompleteListing, InputError
+from ansible_collections.iotpki.certificates.plugins.module_utils._x509_text import pem_der
 from ansible_collections.iotpki.certificates.plugins.module_utils._paging import collect_pages
 from ansible_collections.iotpki.certificates.plugins.modules import iotda_ca_certificate as module_under_test
 
@@ -52,19 +54,7 @@ CA_PEM, CA_KEY = make_ca()
 CA_KEY_PEM = key_pem(CA_KEY)
 
 
-class FakeModule:
-    def __init__(self, check_mode=False, **params):
-        self.params = dict.fromkeys(module_under_test.ARGUMENT_SPEC)
-        self.params["state"] = "present"
-        self.params.update(params)
-        self.check_mode = check_mode
-        self.warnings = []
-
-    def warn(self, text):
-        self.warnings.append(text)
-
-    def fail_json(self, **kwargs):  # pragma: no cover - only the cryptography guard calls it
-        raise AssertionError(kwargs)
+SERVER_ASSIGNED = ("certificate_id", "owner", "verify_code", "create_date")
 
 
 def api_error(method, path, status, code, message):
@@ -149,8 +139,12 @@ class FakeIotda:
         return self._public(record)
 
 
-def story(client, check_mode=False, **params):
-    return module_under_test.story(FakeModule(check_mode=check_mode, **params), client)
+def story(client, check_mode=False, warnings=None, **params):
+    module = FakeModule(module_under_test.ARGUMENT_SPEC, client, check_mode=check_mode, **params)
+    result = module_under_test.ensure(module)
+    if warnings is not None:
+        warnings.extend(module.warnings)
+    return result
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -158,24 +152,27 @@ def story(client, check_mode=False, **params):
 
 def test_update_body_sends_only_differences_and_null_for_empty_ids():
     current = {"provision_enable": True, "template_id": "t1", "ocsp_enable": False, "ocsp_server_ca_id": None}
-    wanted = {"provision_enable": True, "template_id": "", "ocsp_enable": None, "ocsp_ssl_enable": False, "ocsp_server_ca_id": ""}
-    assert ca.update_body(current, wanted) == {"template_id": None}
-    assert ca.update_body({"template_id": None}, {"template_id": ""}) == {}
-    assert ca.update_body({}, {"ocsp_enable": True, "ocsp_server_ca_id": "c2"}) == {"ocsp_enable": True, "ocsp_server_ca_id": "c2"}
+    settings = {"provision_enable": True, "template_id": "", "ocsp_ssl_enable": False, "ocsp_server_ca_id": ""}
+    assert ca_plan.update_body(current, settings) == {"template_id": None}
+    assert ca_plan.update_body({"template_id": None}, {"template_id": ""}) == {}
+    assert ca_plan.update_body({}, {"ocsp_enable": True, "ocsp_server_ca_id": "c2"}) == {"ocsp_enable": True, "ocsp_server_ca_id": "c2"}
 
 
-def test_view_normalises_dates_and_never_shows_content():
-    record = FakeIotda(CA_PEM).cas.popitem()[1]
-    shown = ca.view(record, ca.fingerprint(CA_PEM))
-    assert shown["not_before"] == "2026-01-01T00:00:00Z" and shown["not_after"] == "2036-01-01T00:00:00Z"
-    assert shown["fingerprint_sha256"] == x509.load_pem_x509_certificate(CA_PEM.encode()).fingerprint(hashes.SHA256()).hex().upper()
-    assert "BEGIN" not in json.dumps(shown) and ca.view(None) == {}
+def test_record_has_every_key_iso_dates_and_no_content_unless_asked():
+    answer = FakeIotda(CA_PEM).cas.popitem()[1]
+    record = ca_certificates.ca_record(answer)
+    assert record["effective_date"] == "2026-01-01T00:00:00Z" and record["expiry_date"] == "2036-01-01T00:00:00Z"
+    assert record["create_date"] == "2026-02-01T00:00:00Z" and record["common_name"] == "Fleet Root CA" and record["verified"] is False
+    assert isinstance(record["expires_in_days"], int) and "content" not in record
+    assert ca_certificates.ca_record(answer, content=True)["content"] == CA_PEM
+    empty = ca_certificates.ca_record({})
+    assert set(empty) == set(record) and set(empty.values()) == {None}
 
 
 def test_pem_der_accepts_surrounding_text_and_rejects_garbage():
-    assert ca.pem_der("subject=...\n" + CA_PEM) == x509.load_pem_x509_certificate(CA_PEM.encode()).public_bytes(serialization.Encoding.DER)
-    assert ca.pem_der("-----BEGIN CERTIFICATE-----\n!!\n-----END CERTIFICATE-----") is None
-    assert ca.pem_der(None) is None
+    assert pem_der("subject=...\n" + CA_PEM) == x509.load_pem_x509_certificate(CA_PEM.encode()).public_bytes(serialization.Encoding.DER)
+    assert pem_der("-----BEGIN CERTIFICATE-----\n!!\n-----END CERTIFICATE-----") is None
+    assert pem_der(None) is None
 
 
 # --- upload, identity, idempotence ----------------------------------------------------------
@@ -184,7 +181,7 @@ def test_pem_der_accepts_surrounding_text_and_rejects_garbage():
 def test_upload_once_then_found_by_content_with_one_list_and_one_show():
     client = FakeIotda()
     first = story(client, content=CA_PEM, app_id="space-1")
-    assert first["changed"] is True and [c[0] for c in client.calls] == ["GET", "POST"]
+    assert first["changed"] is True and [c[0] for c in client.calls] == ["GET", "POST", "GET", "GET"]  # list, upload, twin check
     assert client.calls[1][2] == {"content": CA_PEM, "app_id": "space-1"}
     client.calls.clear()
     second = story(client, content=CA_PEM, app_id="space-1")
@@ -199,14 +196,15 @@ def test_idempotent_by_id_costs_one_show():
     cid = next(iter(client.cas))
     result = story(client, certificate_id=cid)
     assert result["changed"] is False and client.calls == [("GET", "/certificates/%s" % cid, None)]
-    assert result["diff"]["after"]["fingerprint_sha256"] == ca.fingerprint(CA_PEM)
+    assert result["diff"]["after"]["expiry_date"] == "2036-01-01T00:00:00Z"
 
 
 def test_same_cn_and_validity_but_other_certificate_is_uploaded():
     other, dummy = make_ca()
     client = FakeIotda(other)
     assert story(client, content=CA_PEM)["changed"] is True
-    assert [c[0] for c in client.calls] == ["GET", "GET", "POST"]  # list, show (different DER), upload
+    # list, show (different DER), upload, then the twin check: list, show both
+    assert [c[0] for c in client.calls] == ["GET", "GET", "POST", "GET", "GET", "GET"]
     assert len(client.cas) == 2
 
 
@@ -238,12 +236,12 @@ def test_check_mode_upload_predicts_and_diff_equals_real_run_but_server_fields()
     params = dict(content=CA_PEM, verified=True, private_key=CA_KEY_PEM, provision_enable=True, template_id="tpl")
     check = story(checked, check_mode=True, **params)
     assert checked.writes == [] and check["changed"] is True
-    for name in ca.SERVER_ASSIGNED:
+    for name in SERVER_ASSIGNED:
         assert check["certificate"][name] is None
-    assert check["certificate"]["status"] is True and check["certificate"]["template_id"] == "tpl"
+    assert check["certificate"]["verified"] is True and check["certificate"]["template_id"] == "tpl"
     real = story(FakeIotda(), **params)
     assert check["diff"]["before"] == real["diff"]["before"] == {}
-    assert check["diff"]["after"] == dict(real["diff"]["after"], certificate_id=None, owner=None)
+    assert check["diff"]["after"] == dict(real["diff"]["after"], **dict.fromkeys(SERVER_ASSIGNED))
     assert real["diff"]["after"]["verified"] is True and real["diff"]["after"]["provision_enable"] is True
 
 
@@ -256,7 +254,7 @@ def test_upload_verify_update_in_one_run_and_in_this_order():
     cid = result["certificate"]["certificate_id"]
     assert [(c[0], c[1].rsplit("/", 1)[-1]) for c in client.writes] == [("POST", "certificates"), ("POST", "action"), ("PUT", cid)]
     assert client.writes[2][2] == {"provision_enable": True, "template_id": "tpl"}
-    assert result["certificate"]["status"] is True and result["certificate"]["provision_enable"] is True
+    assert result["certificate"]["verified"] is True and result["certificate"]["provision_enable"] is True
     client.calls.clear()
     again = story(client, content=CA_PEM, verified=True, private_key=CA_KEY_PEM, provision_enable=True, template_id="tpl")
     assert again["changed"] is False and client.writes == []
@@ -265,7 +263,7 @@ def test_upload_verify_update_in_one_run_and_in_this_order():
 def test_encrypted_key_with_passphrase_verifies():
     client = FakeIotda()
     result = story(client, content=CA_PEM, verified=True, private_key=key_pem(CA_KEY, PASSPHRASE), private_key_passphrase=PASSPHRASE)
-    assert result["certificate"]["status"] is True and next(iter(client.cas.values()))["status"] is True
+    assert result["certificate"]["verified"] is True and next(iter(client.cas.values()))["status"] is True
 
 
 @pytest.mark.parametrize(
@@ -299,21 +297,47 @@ def test_key_checked_against_the_shown_pem_when_selected_by_id():
     with pytest.raises(InputError, match="does not belong"):
         story(client, certificate_id=cid, verified=True, private_key=key_pem(ec.generate_private_key(ec.SECP256R1())))
     assert client.writes == []
-    assert story(client, certificate_id=cid, verified=True, private_key=CA_KEY_PEM)["certificate"]["status"] is True
+    assert story(client, certificate_id=cid, verified=True, private_key=CA_KEY_PEM)["certificate"]["verified"] is True
+
+
+def proof_for(common_name, signer_key=CA_KEY):
+    """A verification certificate with this CN, signed by ``signer_key`` (as if by the CA)."""
+    now = datetime.datetime.now(datetime.timezone.utc)
+    proof_key = ec.generate_private_key(ec.SECP256R1())
+    return (
+        x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)]))
+        .issuer_name(x509.load_pem_x509_certificate(CA_PEM.encode()).subject).public_key(proof_key.public_key())
+        .serial_number(1).not_valid_before(now).not_valid_after(now + datetime.timedelta(days=1)).sign(signer_key, hashes.SHA256())
+    ).public_bytes(serialization.Encoding.PEM).decode()
+
+
+def test_verification_certificate_with_another_cn_is_refused_before_sending_it():
+    client = FakeIotda()
+    with pytest.raises(Failed) as caught:
+        story(client, content=CA_PEM, verified=True, verification_certificate=proof_for("not-the-code"))
+    failure = caught.value
+    cid = failure.result["certificate"]["certificate_id"]
+    assert failure.result["changed"] is True and cid in client.cas and "error" not in failure.result
+    assert "CA certificate %s was uploaded, but its verification failed" % cid in failure.msg
+    assert "verification_certificate has CN 'not-the-code', but the platform's verify_code" in failure.msg
+    assert [c[0] for c in client.writes] == ["POST"]  # the upload only
+    client.calls.clear()
+    with pytest.raises(InputError, match="verify_code of CA certificate %s is 'code-" % cid):  # now known: before any write
+        story(client, certificate_id=cid, verified=True, verification_certificate=proof_for("not-the-code"))
+    assert client.writes == []
 
 
 def test_failed_verification_after_upload_reports_the_uploaded_ca_and_a_rerun_converges():
-    other_pem, other_key = make_ca(cn="Other CA")
     client = FakeIotda()
-    with pytest.raises(ModuleFailure) as caught:
-        # a verification certificate signed by another CA
-        story(client, content=CA_PEM, verified=True, verification_certificate=other_pem)
+    cid = "%024x" % (client.next_id + 1)  # the ID the upload gets, so that the CN is the verify_code
+    with pytest.raises(Failed) as caught:
+        story(client, content=CA_PEM, verified=True, verification_certificate=proof_for("code-" + cid[-4:], ec.generate_private_key(ec.SECP256R1())))
     failure = caught.value
-    cid = failure.result["certificate"]["certificate_id"]
+    assert failure.result["certificate"]["certificate_id"] == cid
     assert failure.result["changed"] is True and cid in client.cas
     assert failure.result["error"]["code"] == "IOTDA.014307" and failure.result["error"]["http_status"] == 400
-    assert "CA certificate %s was uploaded, but its verification failed" % cid in str(failure.error)
-    assert "IOTDA.014307" in str(failure.error)
+    assert "CA certificate %s was uploaded, but its verification failed" % cid in failure.msg
+    assert "IOTDA.014307" in failure.msg
     client.calls.clear()
     result = story(client, content=CA_PEM, verified=True, private_key=CA_KEY_PEM)
     assert result["changed"] is True and [c[0] for c in client.writes] == ["POST"] and len(client.cas) == 1
@@ -323,13 +347,7 @@ def test_failed_verification_after_upload_reports_the_uploaded_ca_and_a_rerun_co
 def test_given_verification_certificate_is_sent_as_is():
     client = FakeIotda(CA_PEM)
     cid, record = next(iter(client.cas.items()))
-    now = datetime.datetime.now(datetime.timezone.utc)
-    proof_key = ec.generate_private_key(ec.SECP256R1())
-    proof = (
-        x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, record["verify_code"])]))
-        .issuer_name(x509.load_pem_x509_certificate(CA_PEM.encode()).subject).public_key(proof_key.public_key())
-        .serial_number(1).not_valid_before(now).not_valid_after(now + datetime.timedelta(days=1)).sign(CA_KEY, hashes.SHA256())
-    ).public_bytes(serialization.Encoding.PEM).decode()
+    proof = proof_for(record["verify_code"])
     result = story(client, certificate_id=cid, verified=True, verification_certificate=proof)
     assert result["changed"] is True and client.writes[0][2] == {"verify_content": proof}
 
@@ -366,7 +384,7 @@ def test_check_mode_update_predicts_without_writing():
     check = story(client, check_mode=True, certificate_id=cid, ocsp_enable=True)
     real = story(FakeIotda(CA_PEM, verified=True), certificate_id=cid, ocsp_enable=True)
     assert client.writes == [] and check["changed"] is True
-    assert check["diff"] == real["diff"] and check["certificate"] == dict(real["certificate"], name=check["certificate"]["name"])
+    assert check["diff"] == real["diff"] and check["certificate"] == real["certificate"]
 
 
 @pytest.mark.parametrize(
@@ -393,9 +411,9 @@ def test_update_failure_after_upload_reports_the_certificate():
             return super().request(method, path, query, body, idempotent)
 
     client = NoPut()
-    with pytest.raises(ModuleFailure) as caught:
+    with pytest.raises(Failed) as caught:
         story(client, content=CA_PEM, verified=True, private_key=CA_KEY_PEM, provision_enable=True, template_id="tpl")
-    assert caught.value.result["changed"] is True and caught.value.result["certificate"]["status"] is True
+    assert caught.value.result["changed"] is True and caught.value.result["certificate"]["verified"] is True
     assert caught.value.result["error"]["code"] == "IOTDA.000022"
 
 
@@ -430,10 +448,10 @@ def test_delete_by_unknown_id_is_unchanged_and_404_on_delete_counts_as_gone():
 
 def test_unknown_id_with_state_present_fails_with_the_error_fields():
     client = FakeIotda()
-    with pytest.raises(ModuleFailure) as caught:
+    with pytest.raises(ApiError) as caught:
         story(client, certificate_id="0" * 24)
-    assert "no CA certificate with certificate_id %s" % ("0" * 24) in str(caught.value.error)
-    assert caught.value.result["error"]["http_status"] == 404 and caught.value.result["error"]["code"] == "IOTDA.014300"
+    assert str(caught.value).startswith("no CA certificate with certificate_id %s" % ("0" * 24))
+    assert caught.value.to_dict()["http_status"] == 404 and caught.value.to_dict()["code"] == "IOTDA.014300"
     assert client.writes == []
 
 
@@ -483,3 +501,60 @@ def test_importing_the_module_does_not_import_cryptography():
         "sys.exit(1 if 'cryptography' in sys.modules else 0)\n"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+# --- what the platform would refuse, races, incomplete listings ---------------------------------
+
+
+def test_unbinding_the_template_while_provisioning_stays_on_is_refused_before_any_request():
+    client = FakeIotda(CA_PEM, verified=True)
+    cid, record = next(iter(client.cas.items()))
+    with pytest.raises(InputError, match="set provision_enable=false together with template_id ''"):
+        story(client, certificate_id=cid, provision_enable=True, template_id="")
+    assert client.calls == []
+    record.update(provision_enable=True, template_id="tpl")
+    for check_mode in (True, False):
+        with pytest.raises(InputError, match="provision_enable stays true on CA certificate %s" % cid):
+            story(client, check_mode=check_mode, certificate_id=cid, template_id="")
+    assert client.writes == []
+
+
+def test_an_identical_copy_uploaded_at_the_same_moment_is_reported_with_both_ids():
+    class Racing(FakeIotda):
+        """Another run uploads the same CA between this run's listing and its upload."""
+
+        def request(self, method, path, query=None, body=None, idempotent=None):
+            if method == "POST" and path == "/certificates" and not self.cas:
+                self.twin = self._add(body["content"])
+            return super().request(method, path, query, body, idempotent)
+
+    client = Racing()
+    warnings = []
+    result = story(client, content=CA_PEM, warnings=warnings)
+    cid = result["certificate"]["certificate_id"]
+    assert result["changed"] is True and len(client.cas) == 2
+    assert [w for w in warnings if cid in w and client.twin in w and "state=absent" in w]
+
+
+def test_a_listing_that_cannot_complete_fails_before_any_write():
+    class Lying(FakeIotda):
+        def list_all(self, path, items_key, query=None, max_results=None):
+            raise IncompleteListing("IoTDA", "GET", "https://iotda.example/v5/iot/p/certificates", "page.marker did not move", 100, 50, 150)
+
+    client = Lying()
+    with pytest.raises(Failed) as caught:
+        story(client, content=CA_PEM)
+    assert caught.value.msg.startswith("could not list all CA certificates to check for an existing copy: ")
+    assert caught.value.result["error"]["http_status"] == 200 and client.writes == []
+
+
+def test_a_failed_upload_says_that_running_again_is_safe():
+    class Refusing(FakeIotda):
+        def request(self, method, path, query=None, body=None, idempotent=None):
+            if method == "POST":
+                raise api_error(method, path, 500, "IOTDA.000001", "internal error")
+            return super().request(method, path, query, body, idempotent)
+
+    with pytest.raises(Failed) as caught:
+        story(Refusing(), content=CA_PEM)
+    assert "running the task again is safe" in caught.value.msg and caught.value.result["error"]["http_status"] == 500

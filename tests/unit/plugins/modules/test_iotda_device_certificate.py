@@ -2,7 +2,7 @@
 # Copyright (c) iotpki.certificates contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""iotda_device_certificate: selection, the story against a fake platform, bad input through main()."""
+"""iotda_device_certificate: selection, ensure() against a fake platform, bad input through main()."""
 
 from __future__ import annotations
 
@@ -15,11 +15,11 @@ import sys
 import pytest
 
 from ansible.module_utils.testing import patch_module_args
+from iotpki_test.modules import Failed, FakeModule
 
 from ansible_collections.iotpki.certificates.plugins.module_utils import _iotda_client
-from ansible_collections.iotpki.certificates.plugins.module_utils import _iotda_device as device
+from ansible_collections.iotpki.certificates.plugins.module_utils import _iotda_device_certificates as device
 from ansible_collections.iotpki.certificates.plugins.module_utils._errors import ApiError, InputError
-from ansible_collections.iotpki.certificates.plugins.module_utils._module import ModuleFailure
 from ansible_collections.iotpki.certificates.plugins.module_utils._paging import collect_pages
 from ansible_collections.iotpki.certificates.plugins.modules import iotda_device_certificate as module_under_test
 
@@ -54,7 +54,8 @@ class FakeIotda:
 
     def list_all(self, path, items_key, query=None, max_results=None):
         def fetch(limit, marker):
-            return self.get(path, list(query or []) + [("limit", limit)] + ([("marker", marker)] if marker else []))
+            given = [(name, value) for name, value in query or [] if value is not None]  # as the client sends them
+            return self.get(path, given + [("limit", limit)] + ([("marker", marker)] if marker else []))
 
         return collect_pages(fetch, items_key, max_results)
 
@@ -88,16 +89,13 @@ class FakeIotda:
         return [call for call in self.calls if call[0] in ("PUT", "DELETE", "POST")]
 
 
-class FakeModule:
-    def __init__(self, check_mode=False, **params):
-        self.params = {name: None for name in device.SELECTORS}
-        self.params.update(state="present", status=None)
-        self.params.update(params)
-        self.check_mode = check_mode
-
-
 def run_story(client, check_mode=False, **params):
-    return module_under_test.story(FakeModule(check_mode=check_mode, **params), client)
+    return module_under_test.ensure(FakeModule(module_under_test.ARGUMENT_SPEC, client, check_mode=check_mode, **params))
+
+
+def record(answer):
+    """The record a listing gives (``expires_in_days`` as of now)."""
+    return device.device_certificate_record(answer)
 
 
 def make_pem(common_name="dev-pem"):
@@ -156,7 +154,7 @@ def test_sha1_fingerprint_trusts_the_server_filter():
     client = FakeIotda([cert("c1", "dev-1", fingerprint=SHA256), cert("c2", "dev-2")], sha1={"c1": SHA1})
     result = run_story(client, fingerprint=SHA1.lower(), status="inactive")
     assert client.calls[0][2] == {"fingerprint": SHA1, "limit": 50}
-    assert result["certificate"] == dict(device.normalized(cert("c1", "dev-1", fingerprint=SHA256)), status="inactive")
+    assert result["certificate"] == dict(record(cert("c1", "dev-1", fingerprint=SHA256)), status="inactive")
 
 
 def test_common_name_is_an_exact_match_among_prefix_siblings_on_every_page():
@@ -179,9 +177,9 @@ def test_content_selects_by_the_locally_computed_sha256():
 
 def test_several_matches_fail_listing_ids_and_common_names():
     client = FakeIotda([cert("c1", "dev-1"), cert("c2", "dev-1", status="INACTIVE"), cert("c3", "dev-10")])
-    with pytest.raises(ModuleFailure) as caught:
+    with pytest.raises(Failed) as caught:
         run_story(client, common_name="dev-1", status="inactive")
-    message = str(caught.value.error)
+    message = caught.value.msg
     assert message.startswith("2 device certificates match common_name='dev-1': ")
     assert "c2 (CN dev-1, inactive, expires 2030-01-31T12:00:00Z)" in message and "c1 (CN dev-1, active" in message
     assert [m["certificate_id"] for m in caught.value.result["matches"]] == ["c2", "c1"]
@@ -235,7 +233,7 @@ def test_absent_deletes_and_reports_what_was_deleted():
     result = run_story(client, common_name="dev-1", state="absent")
     assert client.writes == [("DELETE", "/device-certificates/c1", {}, None)]
     assert result["changed"] is True and result["certificate"]["certificate_id"] == "c1"
-    assert result["diff"] == check["diff"] == {"before": device.normalized(cert("c1", "dev-1")), "after": {}}
+    assert result["diff"] == check["diff"] == {"before": record(cert("c1", "dev-1")), "after": {}}
 
 
 @pytest.mark.parametrize("selector", [{"certificate_id": "gone"}, {"common_name": "dev-9"}, {"fingerprint": SHA256}])
@@ -248,19 +246,19 @@ def test_absent_on_a_missing_certificate_is_unchanged(selector):
 
 def test_present_on_an_unknown_id_fails_clearly_with_the_404():
     client = FakeIotda([])
-    with pytest.raises(ModuleFailure) as caught:
+    with pytest.raises(ApiError) as caught:
         run_story(client, certificate_id="nope", status="inactive")
-    message = str(caught.value.error)
+    message = str(caught.value)
     assert message.startswith("No IoTDA device certificate matches certificate_id='nope' (IoTDA GET /device-certificates/nope failed: HTTP 404, IOTDA.014300")
     assert "the platform registers one when a device connects" in message
-    assert caught.value.result["error"]["http_status"] == 404 and caught.value.result["error"]["code"] == "IOTDA.014300"
+    assert caught.value.to_dict()["http_status"] == 404 and caught.value.to_dict()["code"] == "IOTDA.014300"
 
 
 def test_present_on_an_unknown_fingerprint_fails_without_error_fields():
-    with pytest.raises(ModuleFailure) as caught:
+    with pytest.raises(InputError) as caught:
         run_story(FakeIotda([]), fingerprint=SHA256)
-    assert "No IoTDA device certificate matches fingerprint='%s'. Device certificates cannot be created" % SHA256 in str(caught.value.error)
-    assert caught.value.result == {}
+    assert "No IoTDA device certificate matches fingerprint='%s'. Device certificates cannot be created" % SHA256 in str(caught.value)
+    assert not isinstance(caught.value, ApiError)
 
 
 def test_a_gateway_404_is_an_error_not_a_missing_certificate():
@@ -272,14 +270,40 @@ def test_a_gateway_404_is_an_error_not_a_missing_certificate():
         run_story(WrongEndpoint([]), certificate_id="c1", state="absent")
 
 
-def test_normalised_view():
+def test_record():
     raw = dict(cert("c1", "dev-1", fingerprint="ab:cd" + "ef" * 30, status="INACTIVE"), certificate_pem="PEM", expiry_date="20300131T120000Z")
-    assert device.normalized(raw) == {
+    now = datetime.datetime(2029, 1, 31, 12, 0, 1, tzinfo=datetime.timezone.utc)
+    assert device.device_certificate_record(raw, now) == {
         "certificate_id": "c1", "common_name": "dev-1", "fingerprint": "ABCD" + "EF" * 30, "status": "inactive",
-        "expiry_date": "2030-01-31T12:00:00Z",
+        "expiry_date": "2030-01-31T12:00:00Z", "expires_in_days": 364,
     }
-    assert device.normalized(dict(raw, expiry_date="soon", status="EXPIRED"))["expiry_date"] == "soon"
-    assert device.normalized(None) == {}
+    assert device.device_certificate_record(raw, now, content=True)["certificate_pem"] == "PEM"
+    odd = device.device_certificate_record(dict(raw, expiry_date="soon", status=""))
+    assert odd["expiry_date"] is None and odd["expires_in_days"] is None and odd["status"] is None
+    assert set(device.device_certificate_record(None).values()) == {None}
+
+
+def test_a_delete_answered_404_means_another_run_deleted_it_first():
+    class Raced(FakeIotda):
+        def request(self, method, path, query=None, body=None, idempotent=None):
+            if method == "DELETE":
+                raise not_found(path)
+            return super().request(method, path, query, body, idempotent)
+
+    result = run_story(Raced([cert("c1", "dev-1")]), certificate_id="c1", state="absent")
+    assert result == {"changed": False, "certificate": {}, "diff": {"before": {}, "after": {}}}
+
+
+def test_a_listed_certificate_without_id_fails_naming_the_field_and_sends_nothing():
+    class Lacking(FakeIotda):
+        http = type("Http", (), {"base_url": "https://iotda.example"})()
+        prefix = "/v5/iot/p1"
+
+    client = Lacking([cert("c1", "dev-1")])
+    client.records["c1"]["certificate_id"] = None
+    with pytest.raises(ApiError, match="without 'certificate_id'"):
+        run_story(client, common_name="dev-1", status="inactive")
+    assert client.writes == []
 
 
 # --- through main() ------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ short_description: Read Huawei Cloud IoTDA CA or device certificates on the cont
 version_added: 0.1.0
 description:
   - Returns the certificates named by their IDs (one show call each), or with no terms every certificate of O(kind)
-    (all pages, 50 per request), as a list of the platform's certificate objects, each with C(expires_in_days).
+    (all pages, 50 per request), as a list of certificate records, the same as the modules return.
   - The same reads as M(iotpki.certificates.iotda_certificate_info), with the same connection options, authentication,
     retries and error messages.
   - Connection options are taken from the keyword arguments, then from the variables, then from the environment.
@@ -24,7 +24,7 @@ author:
 options:
   _terms:
     description:
-      - Certificate IDs of O(kind). An ID the platform does not know fails the lookup.
+      - Certificate IDs of O(kind). An ID the platform does not know fails the lookup, naming the other O(kind) to try.
       - No terms lists every certificate of O(kind).
     type: list
     elements: str
@@ -89,7 +89,7 @@ EXAMPLES = r"""
 RETURN = r"""
 _raw:
   description:
-    - The certificates, in the order of the terms, or newest first for a listing. The fields are those of
+    - The certificate records, in the order of the terms, or newest first for a listing. The keys are those of
       RV(iotpki.certificates.iotda_certificate_info#module:certificates), including C(expires_in_days).
   type: list
   elements: dict

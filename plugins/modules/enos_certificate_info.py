@@ -88,7 +88,7 @@ certificates:
       expire_date: "2026-01-31T12:00:00Z"
       revoker: null
       revoke_reason: null
-      issue_authority: RSA
+      issue_authority: rsa
       expires_in_days: 212
   contains:
     cert_sn:
@@ -122,7 +122,7 @@ certificates:
         - A reason text the module does not recognise is returned as the platform wrote it.
       type: str
     issue_authority:
-      description: Key algorithm of the issuing CA, V(RSA) or V(ECC).
+      description: Key algorithm of the issuing CA, V(rsa) or V(ecc) (lower case).
       type: str
     expires_in_days:
       description: Whole days until RV(certificates[].expire_date), computed on the Ansible host; negative once expired.

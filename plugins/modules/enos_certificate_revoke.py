@@ -127,7 +127,7 @@ certificate:
     expire_date: "2026-01-31T12:00:00Z"
     revoker: IoT_Hub
     revoke_reason: key_compromise
-    issue_authority: RSA
+    issue_authority: rsa
     expires_in_days: 212
   contains:
     cert_sn:
@@ -160,7 +160,7 @@ certificate:
         - A reason text the module does not recognise is returned as the platform wrote it.
       type: str
     issue_authority:
-      description: Key algorithm of the issuing CA, V(RSA) or V(ECC).
+      description: Key algorithm of the issuing CA, V(rsa) or V(ecc) (lower case).
       type: str
     expires_in_days:
       description: Whole days until RV(certificate.expire_date), computed on the Ansible host; negative once expired.

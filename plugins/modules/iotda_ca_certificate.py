@@ -33,13 +33,13 @@ attributes:
     support: full
     details:
       - Reads the current state and returns the predicted RV(certificate) and the same C(diff) as a real run. Values
-        only the platform assigns on upload (C(certificate_id), C(verify_code), C(create_date), C(owner), C(name)) are
+        only the platform assigns on upload (C(certificate_id), C(verify_code), C(create_date), C(owner)) are
         V(null) in the prediction.
   diff_mode:
     support: full
     details:
-      - Before and after of a normalised view (ID, CN, owner, verification status, provisioning, template, OCSP
-        settings, validity in ISO 8601 UTC, SHA-256 fingerprint); never key material or PEM bodies.
+      - Before and after as CA certificate records (ID, CN, owner, verification status, provisioning, template, OCSP
+        settings, dates in ISO 8601 UTC); never key material or PEM bodies.
   idempotent:
     support: full
     details:

@@ -31,7 +31,8 @@ options:
   certificate_id:
     description:
       - ID of one certificate of O(kind), read with the platform's show call.
-      - An ID the platform does not know returns an empty RV(certificates) list with RV(total=0).
+      - An ID the platform does not know returns an empty RV(certificates) list with RV(total=0), and a warning that
+        names the other O(kind) to try (O(kind) defaults to V(ca)).
       - Cannot be combined with the list filters O(app_id), O(common_name), O(fingerprint) and O(expiring_within_days).
     type: str
   app_id:
@@ -121,13 +122,15 @@ EXAMPLES = r"""
 RETURN = r"""
 certificates:
   description:
-    - The certificates, as the platform returns them (newest first), each with RV(certificates[].expires_in_days).
-    - CA certificates have C(certificate_id), C(cn_name), C(owner), C(status) (verified, bool), C(verify_code),
-      C(provision_enable), C(template_id), C(create_date), C(effective_date), C(expiry_date), and more fields depending
-      on the platform version.
-    - Device certificates have C(certificate_id), C(common_name), C(fingerprint) (SHA-256, uppercase hex),
-      C(status) (C(ACTIVE) or C(INACTIVE)) and C(expiry_date).
-    - Dates are the platform's C(yyyyMMddTHHmmssZ) UTC strings.
+    - The certificates (newest first), each as its kind's record, the same shape that
+      M(iotpki.certificates.iotda_ca_certificate) and M(iotpki.certificates.iotda_device_certificate) return.
+      A key the platform gives no value for is present with V(null).
+    - CA certificates have C(certificate_id), C(common_name), C(owner), C(verified), C(verify_code), C(provision_enable),
+      C(template_id), C(ocsp_enable), C(ocsp_ssl_enable), C(ocsp_server_ca_id), C(create_date), C(effective_date),
+      C(expiry_date) and C(expires_in_days).
+    - Device certificates have C(certificate_id), C(common_name), C(fingerprint) (SHA-256, uppercase hex without
+      separators), C(status) (V(active) or V(inactive)), C(expiry_date) and C(expires_in_days).
+    - Dates are ISO 8601 UTC strings such as C(2027-01-31T12:00:00Z).
   returned: always
   type: list
   elements: dict
@@ -137,16 +140,69 @@ certificates:
       type: str
       returned: always
       sample: 62b3cec5558d4b703f064534
-    expiry_date:
-      description: End of validity (C(notAfter)), UTC.
+    common_name:
+      description: Subject common name (CN) of the certificate.
       type: str
       returned: always
-      sample: "20270131T120000Z"
+      sample: meter-0001
+    expiry_date:
+      description: End of validity (C(notAfter)), ISO 8601 UTC.
+      type: str
+      returned: always
+      sample: "2027-01-31T12:00:00Z"
     expires_in_days:
       description: Whole days from now until C(expiry_date), rounded down; negative once expired.
       type: int
       returned: always
       sample: 29
+    verified:
+      description: Whether the proof of possession of a CA certificate is done.
+      type: bool
+      returned: when O(kind=ca)
+    owner:
+      description: Owner of a CA certificate, as the platform reports it.
+      type: str
+      returned: when O(kind=ca)
+    verify_code:
+      description: The code the CN of a CA certificate's verification certificate must carry.
+      type: str
+      returned: when O(kind=ca)
+    provision_enable:
+      description: Whether self-registration with a CA certificate is enabled.
+      type: bool
+      returned: when O(kind=ca)
+    template_id:
+      description: Provisioning template bound to a CA certificate, or V(null).
+      type: str
+      returned: when O(kind=ca)
+    ocsp_enable:
+      description: Whether device certificates of a CA are checked with OCSP; V(null) when the platform does not say.
+      type: bool
+      returned: when O(kind=ca)
+    ocsp_ssl_enable:
+      description: Whether the OCSP server uses HTTPS; V(null) when the platform does not say.
+      type: bool
+      returned: when O(kind=ca)
+    ocsp_server_ca_id:
+      description: CA certificate that authenticates the OCSP server, or V(null).
+      type: str
+      returned: when O(kind=ca)
+    create_date:
+      description: When a CA certificate was uploaded, ISO 8601 UTC.
+      type: str
+      returned: when O(kind=ca)
+    effective_date:
+      description: Start of validity of a CA certificate (C(notBefore)), ISO 8601 UTC.
+      type: str
+      returned: when O(kind=ca)
+    fingerprint:
+      description: SHA-256 fingerprint of a device certificate, uppercase hex without separators.
+      type: str
+      returned: when O(kind=device)
+    status:
+      description: V(active) or V(inactive), the values of O(iotpki.certificates.iotda_device_certificate#module:status).
+      type: str
+      returned: when O(kind=device)
     content:
       description: PEM of a CA certificate.
       type: str
@@ -156,8 +212,8 @@ certificates:
       type: str
       returned: when O(include_content=true) and O(kind=device)
     devices:
-      description: The devices using the device certificate (C(device_id), C(node_id), C(device_name), C(app_id),
-        C(product_id), C(gateway_id)).
+      description: The devices using the device certificate, each with C(device_id), C(node_id), C(device_name),
+        C(product_id), C(app_id) and C(gateway_id).
       type: list
       elements: dict
       returned: when O(include_devices=true)
@@ -165,8 +221,8 @@ certificates:
     - certificate_id: 65f0a1b2c3d4e5f601234567
       common_name: meter-0001
       fingerprint: 4838A6CCBC582DC22647005FBDFB2B110632DDDA5FCFB55B3307C122EFC2D1BA
-      status: ACTIVE
-      expiry_date: "20270131T120000Z"
+      status: active
+      expiry_date: "2027-01-31T12:00:00Z"
       expires_in_days: 290
 total:
   description:

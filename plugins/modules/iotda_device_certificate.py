@@ -136,7 +136,9 @@ EXAMPLES = r"""
 RETURN = r"""
 certificate:
   description:
-    - The selected device certificate, normalised, as it is after the run (as predicted in check mode).
+    - The selected device certificate's record (the same keys as
+      RV(iotpki.certificates.iotda_certificate_info#module:certificates) for
+      O(iotpki.certificates.iotda_certificate_info#module:kind=device)), as it is after the run (as predicted in check mode).
       The certificate PEM is never returned.
     - With O(state=absent), the certificate that was deleted (or would be deleted in check mode).
     - An empty dictionary when no certificate matched and O(state=absent).
@@ -165,15 +167,20 @@ certificate:
       description: End of the certificate's validity, ISO 8601 UTC.
       type: str
       sample: "2027-08-10T07:05:47Z"
+    expires_in_days:
+      description: Whole days from now until RV(certificate.expiry_date), rounded down; negative once expired.
+      type: int
+      sample: 430
   sample:
     certificate_id: 75a0c144-7c3c-4dac-9fd6-8c63dd9e969d
     common_name: demo-device-001
     fingerprint: 4838A6CCBC582DC22647005FBDFB2B110632DDDA5FCFB55B3307C122EFC2D1BA
     status: inactive
     expiry_date: "2027-08-10T07:05:47Z"
+    expires_in_days: 430
 diff:
   description:
-    - The normalised certificate before and after the run (same keys as RV(certificate)).
+    - The certificate record before and after the run (same keys as RV(certificate)).
     - Identical in check mode and in the real run.
   returned: success
   type: dict
@@ -198,7 +205,7 @@ diff:
       status: inactive
       expiry_date: "2027-08-10T07:05:47Z"
 matches:
-  description: When the selector matched several certificates (the module fails then), their normalised views.
+  description: When the selector matched several certificates (the module fails then), their records.
   returned: failure with several matches
   type: list
   elements: dict

@@ -19,7 +19,9 @@ link ``make link`` creates; made here when missing).
 from __future__ import annotations
 
 import argparse
+import atexit
 import filecmp
+import functools
 import json
 import os
 import shutil
@@ -75,8 +77,16 @@ def collections_env() -> t.Dict[str, str]:
                 os.symlink(os.path.join("..", "..", "..", ".."), link)
     env.update({"ANSIBLE_COLLECTIONS_PATH": path, "ANSIBLE_COLLECTIONS_SCAN_SYS_PATH": "False",
                 "ANSIBLE_NOCOLOR": "1", "ANSIBLE_DEPRECATION_WARNINGS": "False"})
-    env.setdefault("ANSIBLE_HOME", os.path.join(tempfile.gettempdir(), "iotpki-gen-plugin-docs-home"))
+    env["ANSIBLE_HOME"] = ansible_home()
     return env
+
+
+@functools.lru_cache(maxsize=None)
+def ansible_home() -> str:
+    """An empty ANSIBLE_HOME for ansible-doc, one per process, removed when the process exits."""
+    home = tempfile.mkdtemp(prefix="iotpki-ansible-doc-")
+    atexit.register(shutil.rmtree, home, True)
+    return home
 
 
 def ansible_doc_command() -> str:

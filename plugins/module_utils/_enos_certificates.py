@@ -169,6 +169,31 @@ def revoke(client: t.Any, device: t.Sequence[t.Tuple[str, str]], cert_sn: int, r
     return True, find(list_certificates(client, device), cert_sn)
 
 
+def issue(
+    client: t.Any,
+    device: t.Sequence[t.Tuple[str, str]],
+    issue_authority: str,
+    cert_sn: t.Optional[int] = None,
+    csr: t.Optional[str] = None,
+    valid_days: t.Optional[int] = None,
+) -> t.Dict[str, t.Any]:
+    """``action=apply`` (without ``cert_sn``) or ``action=renew`` of certificate ``cert_sn``: the platform's answer
+    (``certChainURL``, ``caCert``, ``cert``, ``certSN``, ``issueAuthority``), ``{}`` when it has none.
+
+    Each call issues a new serial: it is a POST, which the shared HTTP client never repeats once it may have
+    reached the platform, and the caller sends it at most once per run.
+    """
+    body: t.Dict[str, t.Any] = {"issueAuthority": issue_authority.upper()}
+    if cert_sn is not None:
+        body["certSn"] = cert_sn
+    if csr is not None:
+        body["csr"] = csr
+    if valid_days is not None:
+        body["validDay"] = valid_days
+    data = client.certificates("apply" if cert_sn is None else "renew", device, body)
+    return data if isinstance(data, dict) else {}
+
+
 def find(certificates: t.Iterable[t.Mapping[str, t.Any]], cert_sn: int) -> t.Optional[t.Dict[str, t.Any]]:
     """The certificate with this serial, or None."""
     for certificate in certificates:

@@ -15,11 +15,11 @@ Note that this module util is PRIVATE to the collection. It can have breaking ch
 
 from __future__ import annotations
 
-import re
 import typing as t
 
 from ansible_collections.iotpki.certificates.plugins.module_utils._errors import ApiError
 from ansible_collections.iotpki.certificates.plugins.module_utils._iotda_client import path_param
+from ansible_collections.iotpki.certificates.plugins.module_utils._x509_text import fingerprint_text
 
 DEVICES_PATH = "/devices"
 SECRET_KEYS = ("secret", "secondary_secret")
@@ -70,14 +70,6 @@ def show_device(client: t.Any, device_id: str, hide: t.Callable[[str], None]) ->
     return answer
 
 
-def canonical_fingerprint(value: t.Any) -> t.Optional[str]:
-    """A fingerprint as stored on the platform, compared form: uppercase hex without separators; None when empty."""
-    if not isinstance(value, str):
-        return None
-    text = re.sub(r"[\s:]", "", value).upper()
-    return text or None
-
-
 def _lower(value: t.Any) -> t.Optional[str]:
     if not isinstance(value, str) or not value:
         return None
@@ -97,8 +89,8 @@ def device_record(answer: t.Optional[t.Mapping[str, t.Any]]) -> t.Dict[str, t.An
         "app_id": answer.get("app_id"),
         "status": _lower(answer.get("status")),
         "auth_type": _lower(auth.get("auth_type")),
-        "fingerprint": canonical_fingerprint(auth.get("fingerprint")),
-        "secondary_fingerprint": canonical_fingerprint(auth.get("secondary_fingerprint")),
+        "fingerprint": fingerprint_text(auth.get("fingerprint")),
+        "secondary_fingerprint": fingerprint_text(auth.get("secondary_fingerprint")),
     }
 
 

@@ -371,21 +371,13 @@ def ensure(module: IotpkiModule) -> t.Dict[str, t.Any]:
         after = predicted(authority, valid_days, current, csr)
         return {"changed": True, "certificate": after, "previous": current, "diff": compare(before, after)[1]}
 
-    body: t.Dict[str, t.Any] = {"issueAuthority": authority.upper()}
-    if action == "renew":
-        body["certSn"] = current["cert_sn"]
-    if csr is not None:
-        body["csr"] = csr
-    if valid_days is not None:
-        body["validDay"] = valid_days
     known = {item.get("cert_sn") for item in certificates}
     try:
-        data = client.certificates(action, device, body)
+        answer = enos.issue(client, device, authority, cert_sn=current["cert_sn"] if action == "renew" else None, csr=csr, valid_days=valid_days)
     except ApiError as error:
         if may_have_reached(error):
             fail_lost_answer(module, device, action, known, error)
         raise
-    answer = data if isinstance(data, dict) else {}
     cert_sn = enos.serial(answer.get("certSN", answer.get("certSn")))
     listed = enos.list_certificates(client, device)
     after = enos.find(listed, cert_sn) if cert_sn is not None else newest_valid(listed)
@@ -394,9 +386,9 @@ def ensure(module: IotpkiModule) -> t.Dict[str, t.Any]:
         after = dict(predicted(authority, valid_days, current, csr), cert_sn=cert_sn)
     previous = enos.find(listed, current["cert_sn"]) if current is not None else None
     result = {"changed": True, "previous": previous, "diff": compare(before, after)[1]}
-    pem = answer.get("cert")
-    result["certificate"] = dict(after, certificate_pem=pem if isinstance(pem, str) else None)
-    result["certificate_pem"] = pem if isinstance(pem, str) else None
+    pem = enos.enos_certificate_record(answer, pem=True).get("certificate_pem")
+    result["certificate"] = dict(after, certificate_pem=pem)
+    result["certificate_pem"] = pem
     result["ca_certificate_pem"] = answer.get("caCert")
     result["cert_chain_url"] = answer.get("certChainURL")
     return result

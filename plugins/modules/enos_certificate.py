@@ -360,8 +360,8 @@ def ensure(module: IotpkiModule) -> t.Dict[str, t.Any]:
         if csr is None and old_authority and old_authority != authority:
             raise InputError(
                 "certificate %s of EnOS device %s was issued by the %s CA; renewing without csr reuses its key, so set "
-                "issue_authority=%s, or give a csr with %s" % (current["cert_sn"], describe_device(device), old_authority.upper(),
-                                                              old_authority, AUTHORITY_KEYS[authority])
+                "issue_authority=%s, or give a csr with %s"
+                % (current["cert_sn"], describe_device(device), old_authority.upper(), old_authority, AUTHORITY_KEYS[authority])
             )
     else:
         return {"changed": False, "certificate": current, "previous": None, "diff": compare(current, current)[1]}

@@ -76,20 +76,20 @@ def test_record_never_carries_secrets_and_secrets_are_hidden_first():
 
 def test_only_the_slot_that_differs_is_written():
     client = FakeIotda()
-    before, after, _ = run(client, fingerprint=OLD.lower(), secondary_certificate=PEM)
+    before, after, _hidden = run(client, fingerprint=OLD.lower(), secondary_certificate=PEM)
     assert client.writes == [{"fingerprint_type": "SECONDARY", "force_disconnect": False, "fingerprint": SHA256}]
     assert after == dict(before, secondary_fingerprint=SHA256)
 
 
 def test_sha1_and_sha256_of_the_same_certificate_are_equal():
     client = FakeIotda(fingerprint=":".join(re.findall("..", SHA1.lower())))
-    before, after, _ = run(client, certificate=PEM)
+    before, after, _hidden = run(client, certificate=PEM)
     assert client.writes == [] and before == after
 
 
 def test_promote_writes_primary_first_then_clears_secondary():
     client = FakeIotda(secondary=SHA256)
-    _before, after, _ = run(client, certificate=PEM, secondary_fingerprint="", force=True)
+    _before, after, _hidden = run(client, certificate=PEM, secondary_fingerprint="", force=True)
     assert [w["fingerprint_type"] for w in client.writes] == ["PRIMARY", "SECONDARY"]
     assert "fingerprint" not in client.writes[1] and client.writes[0]["force_disconnect"] is True
     assert after["fingerprint"] == SHA256 and after["secondary_fingerprint"] is None
@@ -97,7 +97,7 @@ def test_promote_writes_primary_first_then_clears_secondary():
 
 def test_check_mode_predicts_without_writing():
     client = FakeIotda()
-    before, after, _ = run(client, check_mode=True, secondary_fingerprint=SHA256)
+    before, after, _hidden = run(client, check_mode=True, secondary_fingerprint=SHA256)
     assert client.writes == [] and after == dict(before, secondary_fingerprint=SHA256)
 
 

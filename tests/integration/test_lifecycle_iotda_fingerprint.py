@@ -145,12 +145,14 @@ def test_fleet_form_on_50_devices(sim, run_playbook):
     assert sorted(first['diff']['after']) == sorted(d['device_id'] for d in devices)
     assert all(d['secondary_fingerprint'] == NEW_SHA256 for d in first['devices'])
     assert len(reset_calls(sim)) == 50
+    print('\n50 devices staged: %d requests in %.2f s' % (first['summary']['requests'], first['summary']['seconds']))
 
     sim.clear_requests()
     again = run_playbook(PLAYBOOK, extra_vars={'devices': devices})
     summary = again.task('Set the fingerprints')['summary']
     assert again.changed == 0 and reset_calls(sim) == []
     assert (summary['unchanged'], summary['requests']) == (50, 50)
+    print('50 devices unchanged: %d requests in %.2f s' % (summary['requests'], summary['seconds']))
 
 
 def test_fleet_form_reports_each_failure(sim, run_playbook):

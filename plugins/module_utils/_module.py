@@ -16,6 +16,7 @@ Note that this module util is PRIVATE to the collection. It can have breaking ch
 
 from __future__ import annotations
 
+import inspect
 import typing as t
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
@@ -26,6 +27,14 @@ from ansible_collections.iotpki.certificates.plugins.module_utils._options impor
 
 # Record keys that hold a PEM: never part of a diff.
 PEM_KEYS = ("content", "certificate_pem")
+
+# Every failure a module of the collection reports is an answer for the operator, not a crash (a
+# crash raises and keeps its traceback). ansible-core 2.19+ attaches the current stack to a failure
+# when tracebacks are on (ANSIBLE_DISPLAY_TRACEBACK) unless ``exception`` is ""; older versions
+# copy an ``exception`` key into the result, which the controller reports as "An exception
+# occurred", so it is passed only where fail_json declares it. There, a failure inside an ``except``
+# block still gets the stack at -vvv: run() fails after leaving its ``except`` block.
+_NO_TRACEBACK = {"exception": ""} if "exception" in inspect.signature(AnsibleModule.fail_json).parameters else {}
 
 
 class IotpkiModule(AnsibleModule):
@@ -68,6 +77,10 @@ class IotpkiModule(AnsibleModule):
         if not HAS_CRYPTOGRAPHY:
             self.fail_json(msg=missing_required_lib("cryptography"))
 
+    def fail_json(self, msg: str, **result: t.Any) -> t.NoReturn:  # pylint: disable=arguments-differ
+        """``AnsibleModule.fail_json`` without the stack of the module (see ``_NO_TRACEBACK``)."""
+        super().fail_json(msg=msg, **dict(_NO_TRACEBACK, **result))
+
     def fail_from(self, error: Exception, msg: t.Optional[str] = None, **result: t.Any) -> t.NoReturn:
         """Fail with the collection's one shape: ``msg`` (prefixed with ``msg`` when given), plus ``error`` for API and network failures."""
         if isinstance(error, ApiError):
@@ -75,10 +88,15 @@ class IotpkiModule(AnsibleModule):
         self.fail_json(msg="%s: %s" % (msg, error) if msg else str(error), **result)
 
     def run(self, ensure: t.Callable[["IotpkiModule"], t.Dict[str, t.Any]]) -> t.NoReturn:
-        """Exit with what ``ensure`` returns, or fail with the documented shape."""
+        """Exit with what ``ensure`` returns, or fail with the documented shape (outside the ``except``
+        block, so that no ansible-core version takes the expected failure for a crash)."""
         try:
             result = ensure(self)
-        except (ApiError, InputError) as error:
+        except (ApiError, InputError) as caught:
+            error: t.Optional[Exception] = caught
+        else:
+            error = None
+        if error is not None:
             self.fail_from(error)
         self.exit_json(**result)
 

@@ -287,7 +287,7 @@ error:
 import typing as t
 
 from ansible_collections.iotpki.certificates.plugins.module_utils import _iotda_devices as devices
-from ansible_collections.iotpki.certificates.plugins.module_utils._errors import ApiError, InputError
+from ansible_collections.iotpki.certificates.plugins.module_utils._errors import InputError
 from ansible_collections.iotpki.certificates.plugins.module_utils._module import IotpkiModule, compare
 from ansible_collections.iotpki.certificates.plugins.module_utils._x509_text import normalize_fingerprint
 
@@ -320,11 +320,10 @@ class Wanted(t.NamedTuple):
 
 
 class DeviceNotFound(InputError):
-    """The show call answered 404; ``error`` is that answer."""
+    """The show call answered 404 (the fleet form counts these in ``not_found``)."""
 
-    def __init__(self, device_id: str, error: t.Optional[ApiError]) -> None:
+    def __init__(self, device_id: str) -> None:
         super().__init__("IoTDA device %r does not exist (check device_id; the show call answered HTTP 404)" % device_id)
-        self.error = error
 
 
 def slot_target(options: t.Mapping[str, t.Any], slot: str, where: str) -> t.Optional[Target]:
@@ -372,7 +371,7 @@ def ensure(client: t.Any, wanted: Wanted, check_mode: bool, hide: t.Callable[[st
     """Bring one device to ``wanted``: (record before, record after). At most one write per slot."""
     answer = devices.show_device(client, wanted.device_id, hide)
     if answer is None:
-        raise DeviceNotFound(wanted.device_id, None)
+        raise DeviceNotFound(wanted.device_id)
     before = devices.device_record(answer)
     if before["auth_type"] != "certificates":
         raise InputError(

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible_collections.iotpki.certificates.plugins.module_utils._errors import ApiError
+from ansible_collections.iotpki.certificates.plugins.module_utils import _iotda_resource as resource
 from ansible_collections.iotpki.certificates.plugins.module_utils._iotda_client import path_param
 from ansible_collections.iotpki.certificates.plugins.module_utils._x509_text import fingerprint_text
 
@@ -38,11 +38,6 @@ def reset_fingerprint_path(device_id: str) -> str:
     return device_path(device_id) + "/reset-fingerprint"
 
 
-def is_not_found(error: ApiError) -> bool:
-    """A device call answered 404: the device does not exist (code IOTDA.014000 is informative only)."""
-    return error.http_status == 404
-
-
 def device_secrets(answer: t.Any) -> t.List[str]:
     """The secret values of a device answer (``auth_info.secret``, ``auth_info.secondary_secret``)."""
     auth = answer.get("auth_info") if isinstance(answer, dict) else None
@@ -56,12 +51,9 @@ def show_device(client: t.Any, device_id: str, hide: t.Callable[[str], None]) ->
 
     Its secrets are passed to ``hide`` first, then removed from the object.
     """
-    try:
-        answer = client.get(device_path(device_id))
-    except ApiError as error:
-        if is_not_found(error):
-            return None
-        raise
+    answer = resource.get(client, device_path(device_id))
+    if answer is None:
+        return None
     for secret in device_secrets(answer):
         hide(secret)
     answer = dict(answer or {})

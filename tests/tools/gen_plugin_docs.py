@@ -14,6 +14,16 @@ into a temporary directory and fails when docs/reference/ differs.
 ansible-doc is taken from the directory of the running Python (the project's .venv), then PATH.
 The collection is found through ANSIBLE_COLLECTIONS_PATH, or through .build/collections (the
 link ``make link`` creates; made here when missing).
+
+Why not antsibull-docs (2.28.0, in tests/requirements.txt): it writes reStructuredText only.
+``antsibull-docs collection-plugins --use-current --dest-dir DIR iotpki.certificates`` and
+``antsibull-docs plugin --plugin-type lookup iotpki.certificates.iotda_certificate`` run offline and
+write ``<name>_<kind>.rst`` pages, but ``--output-format`` offers only ``ansible-docsite`` (Sphinx
+input: ``:ansopt:``, ``:ansible-option-type:`` and other roles of the antsibull Sphinx extension)
+and ``simplified-rst`` (marked experimental; the option and return tables are ``.. raw:: html``
+blocks, which GitHub's reStructuredText rendering drops). Neither is Markdown, and the guides and
+README link to docs/reference/*.md, so these pages stay Markdown, rendered here from ansible-doc's
+JSON with antsibull-docs-parser (the markup parser antsibull-docs itself uses).
 """
 
 from __future__ import annotations

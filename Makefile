@@ -174,7 +174,7 @@ demo: venv
 
 bench: $(BENCH_STAMP) link
 	@if [ -f tests/perf/run.py ]; then \
-	  PYTHONPATH=$(COLLECTIONS) $(VPYTHON) tests/perf/run.py; \
+	  PYTHONPATH=$(COLLECTIONS):$(CURDIR)/tests/lib:$(CURDIR)/tests/integration:$(SIMULATOR_PATH) $(VPYTHON) tests/perf/run.py; \
 	else echo "bench: tests/perf/run.py does not exist yet, nothing to run"; fi
 
 # ---------------------------------------------------------------------------------------------

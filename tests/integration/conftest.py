@@ -52,22 +52,14 @@ plain or base64, must not appear in stdout, stderr or the task results. A leak f
 
 from __future__ import annotations
 
-import os
-import sys
-
 import pytest
-
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-
-# pylint: disable-next=wrong-import-position
-from harness import AnsibleRunner, HarnessFailure, Simulator, SimulatorError, collections_root  # noqa: E402
+from harness import AnsibleRunner, HarnessFailure, Simulator, SimulatorError
+from iotpki_test.paths import collections_root
 
 
 def pytest_configure(config):  # pylint: disable=unused-argument
-    """Make the collection importable in the test process too (as ansible_collections.iotpki...)."""
-    root = collections_root()
-    if root not in sys.path:
-        sys.path.insert(0, root)
+    """Make the collection link (tests/pytest.ini puts it on the path) before any test module is imported."""
+    collections_root()
 
 
 @pytest.fixture(scope='session')

@@ -23,16 +23,16 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
+from iotpki_test.credentials import DEFAULT_CREDENTIALS
+from iotpki_test.paths import NAME, NAMESPACE, REPO, collections_root
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.dirname(os.path.dirname(HERE))
 PLAYBOOKS = os.path.join(HERE, 'playbooks')
 CALLBACK_PLUGINS = os.path.join(HERE, 'callback_plugins')
 ANSIBLE_CFG = os.path.join(HERE, 'ansible.cfg')
 INVENTORY = os.path.join(HERE, 'inventory')
 RESULTS_CALLBACK = 'iotpki_results'
 
-NAMESPACE = 'iotpki'
-NAME = 'certificates'
 FQCN_PREFIX = '%s.%s.' % (NAMESPACE, NAME)
 
 # The simulator package of this clone (tests/simulator; the venv also has it installed), as `make simulator` runs it.
@@ -40,17 +40,6 @@ SIMULATOR_COMMAND = [sys.executable, '-m', 'iotpki_sim']
 SIMULATOR_PATH = os.path.join(REPO, 'tests', 'simulator')
 SIMULATOR_START_TIMEOUT = 60
 
-# The credentials the harness starts the simulator with (the simulator's documented defaults).
-DEFAULT_CREDENTIALS = {
-    'iotda_access_key': 'SIMIOTDAAK0000000001',
-    'iotda_secret_key': 'sim-iotda-secret-key-0000000000000001',
-    'iotda_project_id': '0123456789abcdef0123456789abcdef',
-    'iotda_auth_token': 'sim-iotda-auth-token',
-    'iotda_region': 'cn-north-4',
-    'enos_access_key': 'sim-enos-app-key',
-    'enos_secret_key': 'sim-enos-app-secret',
-    'enos_org_id': 'o15000000000001',
-}
 DEFAULT_IOTDA_MODE = 'instance'
 SECRET_CREDENTIALS = ('iotda_secret_key', 'iotda_auth_token', 'enos_secret_key')
 
@@ -61,29 +50,6 @@ TOKEN_PATTERNS = (re.compile(r'APIM[0-9a-f]{40}'),)
 # Environment variables the parent process may carry that would change what a run sees.
 _SCRUBBED_PREFIXES = ('ANSIBLE_', 'IOTDA_', 'ENOS_', 'HUAWEICLOUD_SDK_', 'IOTPKI_')
 _SCRUBBED_NAMES = ('PYTHONPATH',)
-
-
-def collections_root():
-    """The directory holding ``ansible_collections/iotpki/certificates`` for this working tree.
-
-    Inside an ``ansible_collections/<ns>/<name>`` tree (ansible-test, an installed copy) that tree
-    is used; otherwise ``.build/collections`` with a link to the repository (made if missing,
-    as ``make link`` does).
-    """
-    parts = REPO.split(os.sep)
-    if len(parts) > 3 and parts[-3] == 'ansible_collections':
-        return os.sep.join(parts[:-3])
-    root = os.path.join(REPO, '.build', 'collections')
-    link = os.path.join(root, 'ansible_collections', NAMESPACE, NAME)
-    if not os.path.exists(link):
-        os.makedirs(os.path.dirname(link), exist_ok=True)
-        if os.path.islink(link):
-            os.unlink(link)
-        try:
-            os.symlink(os.path.join('..', '..', '..', '..'), link)
-        except FileExistsError:  # made meanwhile by another pytest-xdist worker
-            pass
-    return root
 
 
 def tool(name):

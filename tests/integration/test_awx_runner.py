@@ -23,7 +23,6 @@ job.)
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import tempfile
@@ -33,7 +32,9 @@ import certifi
 import pytest
 import yaml
 
-from harness import REPO, SecretScanner, collections_root, tool
+from harness import SecretScanner, tool
+from iotpki_test.artifacts import without_input_environment
+from iotpki_test.paths import REPO, collections_root
 
 ansible_runner = pytest.importorskip("ansible_runner")
 sandbox = pytest.importorskip("jinja2.sandbox")
@@ -84,7 +85,7 @@ PLAYBOOK = textwrap.dedent("""\
         - name: Check the job
           ansible.builtin.assert:
             that:
-              - looked_up.status == 'INACTIVE'
+              - looked_up.status == 'inactive'
               - missing.msg | length > 0
             quiet: true
     """)
@@ -117,20 +118,6 @@ def awx_inject(credential_type, inputs, private_data_dir):
         assert not name.startswith("ANSIBLE_")  # AWX refuses those
         env[name] = env_tmpl.from_string(template).render(**namespace)
     return env
-
-
-def without_input_environment(command_json, envvars):
-    """ansible-runner's ``artifacts/<ident>/command`` record (mode 0600) minus its copy of the input environment.
-
-    ansible-runner itself writes the command line, working directory and the whole environment it
-    started ansible-playbook with into this file. Its ``env`` is the input again (env/envvars
-    merged into the process environment), not something the job produced: check that it is
-    exactly that copy, and scan the rest of the record.
-    """
-    record = json.loads(command_json)
-    env = record.pop("env")
-    assert {name: env.get(name) for name in envvars} == envvars
-    return json.dumps(record)
 
 
 def load_type(name):

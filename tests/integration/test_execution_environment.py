@@ -20,7 +20,8 @@ import sys
 import pytest
 import yaml
 
-from harness import REPO, tool
+from harness import tool
+from iotpki_test.paths import REPO
 
 pytestmark = pytest.mark.skipif(not os.path.exists(os.path.join(os.path.dirname(sys.executable), "ansible-builder")),
                                 reason="ansible-builder is not installed next to this Python (tests/requirements.txt)")

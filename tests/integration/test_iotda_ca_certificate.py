@@ -14,10 +14,8 @@ import json
 import pytest
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
-from iotpki_test.certificates import make_ca
+from cryptography.hazmat.primitives import serialization
+from iotpki_test.certificates import Issued, issue, make_ca
 
 SERVER_ASSIGNED = ("certificate_id", "owner", "verify_code", "create_date")  # null in the check-mode prediction of an upload
 
@@ -93,16 +91,8 @@ def test_ad_hoc_upload_then_unchanged(ansible_module, sim):
 
 def signed_by(ca_pem, ca_key_pem, common_name):
     """A leaf certificate with this CN, signed by the given CA."""
-    ca_cert = x509.load_pem_x509_certificate(ca_pem.encode())
-    ca_key = serialization.load_pem_private_key(ca_key_pem.encode(), password=None)
-    key = ec.generate_private_key(ec.SECP256R1())
-    now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (
-        x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)]))
-        .issuer_name(ca_cert.subject).public_key(key.public_key()).serial_number(x509.random_serial_number())
-        .not_valid_before(now).not_valid_after(now + datetime.timedelta(days=1)).sign(ca_key, hashes.SHA256())
-    )
-    return cert.public_bytes(serialization.Encoding.PEM).decode()
+    ca = Issued(x509.load_pem_x509_certificate(ca_pem.encode()), serialization.load_pem_private_key(ca_key_pem.encode(), password=None))
+    return issue(common_name, issuer=ca, days=1).pem
 
 
 def test_failures_and_recoveries(run_playbook, sim):

@@ -11,32 +11,14 @@ from __future__ import annotations
 import datetime
 
 import pytest
-
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+from iotpki_test.certificates import issue
 
 MODULE = "iotpki.certificates.iotda_device_certificate"
 
 
-def make_device_pem(common_name):
-    """A self-signed device certificate (the simulator records whatever PEM it is given)."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-    now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
-    cert = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1)).not_valid_after(now + datetime.timedelta(days=365))
-        .sign(key, hashes.SHA256())
-    )
-    return cert.public_bytes(serialization.Encoding.PEM).decode()
-
-
 def seed(sim, *common_names, status="ACTIVE"):
     """{common name: the simulator's record (certificate_id, fingerprint, fingerprint_sha1, ...) plus its pem}."""
-    pems = [make_device_pem(cn) for cn in common_names]
+    pems = [issue(cn).pem for cn in common_names]
     created = sim.seed_device_certificates(certificates=[{"pem": pem, "status": status} for pem in pems])["created"]
     return {record["common_name"]: dict(record, pem=pem) for record, pem in zip(created, pems)}
 

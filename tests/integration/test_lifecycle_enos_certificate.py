@@ -9,25 +9,22 @@ import json
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives import hashes
 from cryptography.x509.oid import NameOID
+from iotpki_test import certificates
+from iotpki_test.certificates import new_key
 
 ASSET = 'lc-asset-1'
 
 
-def make_csr(common_name='lc-meter-1', key=None, algorithm=None):
-    key = key or rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    subject = x509.Name([
-        x509.NameAttribute(NameOID.COUNTRY_NAME, 'CN'),
-        x509.NameAttribute(NameOID.STATE_OR_PROVINCE_NAME, 'Shanghai'),
-        x509.NameAttribute(NameOID.LOCALITY_NAME, 'Shanghai'),
-        x509.NameAttribute(NameOID.ORGANIZATION_NAME, 'EnOS'),
-        x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, 'EnOS'),
-        x509.NameAttribute(NameOID.COMMON_NAME, common_name),
-    ])
-    request = x509.CertificateSigningRequestBuilder().subject_name(subject).sign(key, algorithm or hashes.SHA256())
-    return request.public_bytes(serialization.Encoding.PEM).decode('ascii')
+# The subject EnOS expects in a device CSR.
+ENOS_SUBJECT = x509.Name([x509.NameAttribute(oid, value) for oid, value in (
+    (NameOID.COUNTRY_NAME, 'CN'), (NameOID.STATE_OR_PROVINCE_NAME, 'Shanghai'), (NameOID.LOCALITY_NAME, 'Shanghai'),
+    (NameOID.ORGANIZATION_NAME, 'EnOS'), (NameOID.ORGANIZATIONAL_UNIT_NAME, 'EnOS'), (NameOID.COMMON_NAME, 'lc-meter-1'))])
+
+
+def make_csr(key=None, algorithm=None):
+    return certificates.make_csr(key or new_key('rsa'), ENOS_SUBJECT, algorithm)
 
 
 def seed_device(sim):
@@ -127,9 +124,9 @@ def test_lost_answer_is_never_sent_twice(sim, run_playbook):
 def test_bad_input_fails_before_any_request(sim, ansible_module, args, message):
     seed_device(sim)
     csrs = {
-        'EC': lambda: make_csr(key=ec.generate_private_key(ec.SECP256R1())),
+        'EC': lambda: make_csr(key=new_key()),
         'RSA': make_csr,
-        'RSA3072': lambda: make_csr(key=rsa.generate_private_key(public_exponent=65537, key_size=3072)),
+        'RSA3072': lambda: make_csr(key=new_key('rsa', 3072)),
         'SHA384': lambda: make_csr(algorithm=hashes.SHA384()),
     }
     args = dict({'asset_id': ASSET}, **args)

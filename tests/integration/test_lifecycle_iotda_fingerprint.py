@@ -6,14 +6,8 @@ the fleet form on 50 devices. Device secrets are registered with the leak scan o
 
 from __future__ import annotations
 
-import datetime
-import hashlib
-
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+from iotpki_test.certificates import issue
 
 PLAYBOOK = 'lifecycle_iotda_fingerprint'
 DEVICE = 'lc-product_lc-meter-1'
@@ -23,22 +17,14 @@ SECONDARY_SECRET = 'lc-device-secret-0002'
 
 def certificate(common_name):
     """(PEM, SHA-256, SHA-1) of a new self-signed certificate."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now)
-            .not_valid_after(now + datetime.timedelta(days=365)).sign(key, hashes.SHA256()))
-    der = cert.public_bytes(serialization.Encoding.DER)
-    return (cert.public_bytes(serialization.Encoding.PEM).decode('ascii'),
-            hashlib.sha256(der).hexdigest().upper(), hashlib.sha1(der).hexdigest().upper())
+    issued = issue(common_name)
+    return issued.pem, issued.sha256, issued.sha1
 
 
 OLD_PEM, OLD_SHA256, OLD_SHA1 = certificate('lc-meter-1-2026')
 NEW_PEM, NEW_SHA256, NEW_SHA1 = certificate('lc-meter-1-2027')
 
 
-@pytest.fixture(autouse=True)
 def _device_secrets(extra_secrets):
     extra_secrets.extend([SECRET, SECONDARY_SECRET])
 

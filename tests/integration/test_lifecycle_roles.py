@@ -6,38 +6,18 @@ the second run changes nothing. Device secrets are registered with the leak scan
 
 from __future__ import annotations
 
-import datetime
-import hashlib
 import json
 import os
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+from iotpki_test.certificates import issue
 
 SECRET = 'lc-role-device-secret-01'
-NOW = datetime.datetime.now(datetime.timezone.utc)
 
 
 @pytest.fixture(autouse=True)
 def _device_secrets(extra_secrets):
     extra_secrets.append(SECRET)
-
-
-def issue(common_name, issuer_key=None, issuer_name=None, ca=False):
-    """(PEM, SHA-256, key) of a certificate signed by issuer_key (self-signed without one)."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name), x509.NameAttribute(NameOID.ORGANIZATION_NAME, 'lc')])
-    builder = (x509.CertificateBuilder().subject_name(name).issuer_name(issuer_name or name).public_key(key.public_key())
-               .serial_number(x509.random_serial_number()).not_valid_before(NOW - datetime.timedelta(days=1))
-               .not_valid_after(NOW + datetime.timedelta(days=365)))
-    if ca:
-        builder = builder.add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-    cert = builder.sign(issuer_key or key, hashes.SHA256())
-    der = cert.public_bytes(serialization.Encoding.DER)
-    return cert.public_bytes(serialization.Encoding.PEM).decode('ascii'), hashlib.sha256(der).hexdigest().upper(), key, name
 
 
 def iotda_writes(sim):
@@ -49,10 +29,11 @@ def iotda_writes(sim):
 
 @pytest.mark.compat
 def test_rotation_role_stage_then_promote(sim, run_playbook):
-    old_pem, old_fp, _key, _name = issue('lc-rot-old')
+    old_fp = issue('lc-rot-old', organization='lc').sha256
     devices, rotation = [], []
     for n in range(5):
-        new_pem, new_fp, _key, _name = issue('lc-rot-%d' % n)
+        new = issue('lc-rot-%d' % n, organization='lc')
+        new_pem, new_fp = new.pem, new.sha256
         devices.append({'device_id': 'lc-rot-%d' % n, 'auth_type': 'CERTIFICATES', 'fingerprint': old_fp, 'secret': SECRET})
         rotation.append({'device_id': 'lc-rot-%d' % n, 'certificate': new_pem, 'fp': new_fp})
     sim.seed_iotda_devices(devices=devices)
@@ -93,16 +74,16 @@ def test_rotation_role_stage_then_promote(sim, run_playbook):
 def seed_compromised_ca(sim, issued=6, others=3):
     """A CA on the platform, `issued` device certificates it signed (4 of them used by devices), and
     `others` from another CA. Returns (CA PEM, IDs of the certificates it issued)."""
-    ca_pem, _fp, ca_key, ca_name = issue('lc-compromised-ca', ca=True)
-    sim.seed_ca_certificates(certificates=[{'pem': ca_pem, 'verified': True}])
-    _other_pem, _other_fp, other_key, other_name = issue('lc-other-ca', ca=True)
-    bad = [issue('lc-bad-%d' % n, ca_key, ca_name) for n in range(issued)]
-    good = [issue('lc-good-%d' % n, other_key, other_name) for n in range(others)]
-    created = sim.seed_device_certificates(certificates=[{'pem': pem, 'status': 'ACTIVE'} for pem, *_rest in bad + good])['created']
+    ca = issue('lc-compromised-ca', ca=True, organization='lc')
+    sim.seed_ca_certificates(certificates=[{'pem': ca.pem, 'verified': True}])
+    other = issue('lc-other-ca', ca=True, organization='lc')
+    bad = [issue('lc-bad-%d' % n, issuer=ca, organization='lc') for n in range(issued)]
+    good = [issue('lc-good-%d' % n, issuer=other, organization='lc') for n in range(others)]
+    created = sim.seed_device_certificates(certificates=[{'pem': c.pem, 'status': 'ACTIVE'} for c in bad + good])['created']
     sim.seed_iotda_devices(devices=[
-        {'device_id': 'lc-cc-dev-%d' % n, 'auth_type': 'CERTIFICATES', 'fingerprint': bad[n][1], 'secret': SECRET} for n in range(4)
-    ] + [{'device_id': 'lc-cc-good', 'auth_type': 'CERTIFICATES', 'fingerprint': good[0][1], 'secret': SECRET}])
-    return ca_pem, sorted(c['certificate_id'] for c in created[:issued])
+        {'device_id': 'lc-cc-dev-%d' % n, 'auth_type': 'CERTIFICATES', 'fingerprint': bad[n].sha256, 'secret': SECRET} for n in range(4)
+    ] + [{'device_id': 'lc-cc-good', 'auth_type': 'CERTIFICATES', 'fingerprint': good[0].sha256, 'secret': SECRET}])
+    return ca.pem, sorted(c['certificate_id'] for c in created[:issued])
 
 
 def read_report(dest):

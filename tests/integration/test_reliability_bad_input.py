@@ -8,16 +8,14 @@ kinds of mistakes made through Ansible, for every module and the lookup.
 
 from __future__ import annotations
 
-from cryptography.hazmat.primitives.asymmetric import ec
-
-from test_reliability_secrets import key_pem, make_ca
+from iotpki_test.certificates import issue
 
 PASSPHRASE = 'bad-input-passphrase-42'
 
 
 def test_bad_input_sends_no_request(sim, run_playbook):
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    pem, key = make_ca('Bad Input CA', ca_key, days=30), key_pem(ca_key, PASSPHRASE)
+    ca = issue('Bad Input CA', ca=True, days=30, organization='iotpki reliability')
+    pem, key = ca.pem, ca.key_pem(PASSPHRASE)
     sim.clear_requests()
     run = run_playbook('reliability_bad_input', extra_vars={'bad_input_ca_pem': pem, 'bad_input_ca_key': key},
                        secrets=[PASSPHRASE] + [line for line in key.splitlines() if not line.startswith('-----')])

@@ -17,7 +17,7 @@ import json
 import os
 import time
 
-from harness import REPO
+from iotpki_test.paths import REPO
 
 HOSTS = 200
 FORKS = 20

@@ -26,19 +26,16 @@ import collections
 import datetime
 import email.utils
 import functools
-import importlib.util
 import json
 import os
 
-from cryptography.hazmat.primitives.asymmetric import ec
-
-from harness import REPO
-from test_reliability_secrets import make_ca
+import gen_reliability_doc
+from iotpki_test.certificates import issue
+from iotpki_test.paths import REPO
 
 RESULTS_DIR = os.path.join(REPO, 'tests', 'output', 'reliability')
 MATRIX_FILE = os.path.join(RESULTS_DIR, 'matrix.json')
 DOC = os.path.join(REPO, 'docs', 'reliability.md')
-GENERATOR = os.path.join(REPO, 'tests', 'tools', 'gen_reliability_doc.py')
 
 TIMEOUT_CELL = 3  # the module's timeout in the read-timeout cells, seconds (room for a loaded machine)
 DELAY_CELL = 6  # the fault's delay there
@@ -185,7 +182,7 @@ def seed(sim):
             host['cell_asset_id'] = name
             host['cell_cert_sn'] = 61000 + enos_cells.index((row, column))
         if row.key == 'ca_upload':
-            host['cell_content'] = make_ca(name, ec.generate_private_key(ec.SECP256R1()), days=3650)
+            host['cell_content'] = issue(name, ca=True, days=3650, organization='iotpki reliability').pem
             host['cell_app_id'] = name
         elif row.key == 'ca_verify':
             ca = verify_cas[verify_cells.index((row, column))]
@@ -282,13 +279,6 @@ def _check(problems, record, condition, what):
         problems.append('%s / %s: %s (outcome %r, fault phase %s, re-run %s, states %s -> %s -> %s, message %r)' % (
             record['row'], record['fault'], what, record['outcome'], record['fault_phase'], record['rerun'], record['state_before'],
             record['state_after_fault'], record['state_after_rerun'], (record['message'] or '')[:300]))
-
-
-def load_generator():
-    spec = importlib.util.spec_from_file_location('gen_reliability_doc', GENERATOR)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 # ---------------------------------------------------------------------------------------------
@@ -404,14 +394,13 @@ def test_fault_matrix(sim, run_playbook, tmp_path, extra_secrets):
         json.dump(matrix, handle, indent=2, sort_keys=True, default=str)
     assert not problems, '\n'.join(problems)
 
-    generator = load_generator()
     committed = ''
     if os.path.exists(DOC):
         with open(DOC, encoding='utf-8') as handle:
             committed = handle.read()
     if os.environ.get('IOTPKI_WRITE_RELIABILITY_DOC'):
-        generator.write(matrix, DOC)
+        gen_reliability_doc.write(matrix, DOC)
         return
-    assert generator.comparable(generator.render(matrix)) == generator.comparable(committed), (
+    assert gen_reliability_doc.comparable(gen_reliability_doc.render(matrix)) == gen_reliability_doc.comparable(committed), (
         'docs/reliability.md does not match this run. Regenerate it from this run\'s results:\n'
         '  .venv/bin/python tests/tools/gen_reliability_doc.py %s -o docs/reliability.md' % os.path.relpath(MATRIX_FILE, REPO))

@@ -16,7 +16,6 @@ finding; this test also writes a summary to ``tests/output/reliability/secrets.j
 
 from __future__ import annotations
 
-import datetime
 import hashlib
 import json
 import os
@@ -27,12 +26,12 @@ import urllib.request
 
 import pytest
 import yaml
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.x509.oid import NameOID
+from cryptography.hazmat.primitives import serialization
 
-from harness import REPO, SecretScanner, collections_root, resolve_playbook, tool
+from harness import SecretScanner, resolve_playbook, tool
+from iotpki_test.artifacts import without_input_environment
+from iotpki_test.certificates import issue, key_pem, new_key
+from iotpki_test.paths import REPO, collections_root
 
 RESULTS_DIR = os.path.join(REPO, 'tests', 'output', 'reliability')
 PASSPHRASE = 'reliability-ca-passphrase-7f3a9c'
@@ -45,27 +44,10 @@ DEVICE_SECONDARY_SECRET = 'reliability-device-secret2-8a2c'
 PEM_PRIVATE_MARKERS = ('PRIVATE KEY-----', 'BEGIN ENCRYPTED', 'Proc-Type: 4,ENCRYPTED')
 
 
-def make_ca(common_name, key, days=365):
-    """A self-signed CA certificate (PEM) for ``key`` (the reliability tests share it)."""
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name), x509.NameAttribute(NameOID.ORGANIZATION_NAME, 'iotpki reliability')])
-    now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
-            .not_valid_after(now + datetime.timedelta(days=days))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True).sign(key, hashes.SHA256()))
-    return cert.public_bytes(serialization.Encoding.PEM).decode()
-
-
-def key_pem(key, passphrase=None):
-    """The private key as PKCS#8 PEM, encrypted with ``passphrase`` when given."""
-    encryption = serialization.BestAvailableEncryption(passphrase.encode()) if passphrase else serialization.NoEncryption()
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption).decode()
-
-
 @pytest.fixture
 def material(tmp_path):
     """Two CA certificates, the encrypted key of the first and the plain key of the second (files)."""
-    first, second = rsa.generate_private_key(public_exponent=65537, key_size=2048), ec.generate_private_key(ec.SECP256R1())
+    first, second = new_key('rsa'), new_key()
     keys = tmp_path / 'keys'
     keys.mkdir()
     encrypted, plain = key_pem(first, PASSPHRASE), key_pem(second)
@@ -76,8 +58,8 @@ def material(tmp_path):
     der = first.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     return {
         'vars': {
-            'secrets_ca_pem': make_ca('Secrets Test Root CA', first),
-            'secrets_second_ca_pem': make_ca('Secrets Test Second CA', second),
+            'secrets_ca_pem': issue('Secrets Test Root CA', first, ca=True, organization='iotpki reliability').pem,
+            'secrets_second_ca_pem': issue('Secrets Test Second CA', second, ca=True, organization='iotpki reliability').pem,
             'secrets_ca_key_file': str(keys / 'ca.key'),
             'secrets_other_key_file': str(keys / 'other.key'),
         },
@@ -215,7 +197,6 @@ def test_ansible_debug_shows_module_arguments_only(sim, _runner, material, tmp_p
 
 def test_no_secret_in_ansible_runner_artifacts(sim, material, tmp_path, monkeypatch):
     ansible_runner = pytest.importorskip('ansible_runner')
-    from test_awx_runner import without_input_environment  # pylint: disable=import-outside-toplevel
 
     for name in list(os.environ):
         if name.startswith(('ANSIBLE_', 'IOTDA_', 'ENOS_', 'HUAWEICLOUD_SDK_')):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 
-from harness import REPO
+from iotpki_test.paths import REPO
 
 RESULTS_DIR = os.path.join(REPO, 'tests', 'output', 'reliability')
 

@@ -13,35 +13,13 @@ import datetime
 import json
 
 import pytest
-
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+from iotpki_test.certificates import make_ca
 
 ONBOARDING = "role_iotda_ca_onboarding"
 REPORT = "role_certificate_expiry_report"
 SHOW = "iotpki.certificates.iotda_ca_onboarding : Show the onboarded CA certificate"
 RESCUE = "iotpki.certificates.iotda_ca_onboarding : Report why the CA certificate could not be onboarded"
 WRITE_JSON = "iotpki.certificates.certificate_expiry_report : Write expiry-report.json"
-
-
-def make_ca(common_name):
-    """(certificate PEM, private key PEM) of a self-signed EC CA."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "iotpki role tests"),
-                      x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-    now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
-    cert = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1)).not_valid_after(now + datetime.timedelta(days=730))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption()).decode()
-    return cert.public_bytes(serialization.Encoding.PEM).decode(), key_pem
 
 
 def key_secrets(key_pem):

@@ -21,7 +21,6 @@ import math
 import os
 import pstats
 import re
-import sys
 import sysconfig
 import time
 
@@ -154,13 +153,9 @@ def run(sim, runner, rounds, count):
 
 def _profile(endpoint, env, payload, workdir):
     """Where the time goes: cProfile of the module_utils read (in this process) and of the module's payload."""
-    sys.path.insert(0, env['PYTHONPATH'])
-    try:
-        # pylint: disable=import-error,import-outside-toplevel
-        from ansible_collections.iotpki.certificates.plugins.module_utils._iotda_client import IotdaClient
-        from ansible_collections.iotpki.certificates.plugins.module_utils._iotda_reads import read, read_query
-    finally:
-        sys.path.remove(env['PYTHONPATH'])
+    # pylint: disable=import-error,import-outside-toplevel  # the collection: on PYTHONPATH in `make bench`
+    from ansible_collections.iotpki.certificates.plugins.module_utils._iotda_client import IotdaClient
+    from ansible_collections.iotpki.certificates.plugins.module_utils._iotda_reads import read, read_query
     client = IotdaClient({'endpoint': endpoint, 'project_id': IOTDA_PROJECT_ID, 'region': IOTDA_REGION,
                           'access_key': IOTDA_ACCESS_KEY, 'secret_key': IOTDA_SECRET_KEY, 'signing': 'auto',
                           'validate_certs': True, 'timeout': 30.0, 'retries': 3})

@@ -26,11 +26,12 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 CALLBACK_PLUGINS = os.path.join(HERE, 'callback_plugins')
 TIMING_CALLBACK = 'iotpki_perf_timing'
 
-# The simulator process, its control API, its default credentials and the collection path are those
-# of the integration test harness.
-sys.path.insert(0, os.path.join(REPO, 'tests', 'integration'))
+# The simulator process and its control API are those of the integration test harness; its default
+# credentials and the collection path those of tests/lib (`make bench` puts both on PYTHONPATH).
 # pylint: disable=wrong-import-position
-from harness import DEFAULT_CREDENTIALS, Simulator, SimulatorError, collections_root, tool  # noqa: E402
+from harness import Simulator, SimulatorError, tool  # noqa: E402
+from iotpki_test.credentials import DEFAULT_CREDENTIALS  # noqa: E402
+from iotpki_test.paths import collections_root  # noqa: E402
 
 IOTDA_ACCESS_KEY = DEFAULT_CREDENTIALS['iotda_access_key']
 IOTDA_SECRET_KEY = DEFAULT_CREDENTIALS['iotda_secret_key']

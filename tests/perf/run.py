@@ -37,8 +37,6 @@ import sys
 import threading
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-
 # pylint: disable=wrong-import-position
 import bench_headroom  # noqa: E402
 import bench_listing  # noqa: E402

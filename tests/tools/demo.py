@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import glob
 import os
 import re
@@ -25,23 +26,16 @@ import subprocess
 import sys
 import time
 
+from iotpki_sim.config import Credentials
+
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # The simulator package of this clone, as `make simulator` runs it.
 SIMULATOR = [sys.executable, '-m', 'iotpki_sim']
 SIMULATOR_PATH = os.path.join(REPO, 'tests', 'simulator')
 EXAMPLES = os.path.join(REPO, 'docs', 'examples')
 
-# The simulator's documented default credentials; the demo starts it with exactly these.
-CREDENTIALS = {
-    'iotda_access_key': 'SIMIOTDAAK0000000001',
-    'iotda_secret_key': 'sim-iotda-secret-key-0000000000000001',
-    'iotda_project_id': '0123456789abcdef0123456789abcdef',
-    'iotda_auth_token': 'sim-iotda-auth-token',
-    'iotda_region': 'cn-north-4',
-    'enos_access_key': 'sim-enos-app-key',
-    'enos_secret_key': 'sim-enos-app-secret',
-    'enos_org_id': 'o15000000000001',
-}
+# The simulator's default credentials (from its package); the demo starts it with exactly these.
+CREDENTIALS = dataclasses.asdict(Credentials())
 
 
 def banner(text):

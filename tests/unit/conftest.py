@@ -1,36 +1,15 @@
 # Copyright: iotpki.certificates contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Unit tests import the collection as ``ansible_collections.iotpki.certificates``.
-
-``make units`` sets PYTHONPATH to ``.build/collections`` (a link to this working tree). This
-file makes a plain ``pytest tests/unit`` work too: inside an ``ansible_collections/<ns>/<name>``
-tree (ansible-test, an installed copy) the enclosing collections root is used, otherwise
-``.build/collections`` (the link is made if missing, as ``make link`` does).
+"""Unit tests import the collection as ``ansible_collections.iotpki.certificates`` (tests/pytest.ini
+puts its collections root on the path); a plain ``pytest tests/unit`` makes the .build/collections
+link when it is missing, as ``make link`` does.
 """
 
 from __future__ import annotations
 
-import os
 import sys
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-def _collections_root():
-    parts = REPO.split(os.sep)
-    if len(parts) > 3 and parts[-3] == 'ansible_collections':
-        return os.sep.join(parts[:-3])
-    root = os.path.join(REPO, '.build', 'collections')
-    link = os.path.join(root, 'ansible_collections', 'iotpki', 'certificates')
-    if not os.path.exists(link):
-        os.makedirs(os.path.dirname(link), exist_ok=True)
-        if os.path.islink(link):
-            os.unlink(link)
-        try:
-            os.symlink(os.path.join('..', '..', '..', '..'), link)
-        except FileExistsError:  # made meanwhile by another pytest-xdist worker
-            pass
-    return root
+from iotpki_test.paths import collections_root
 
 
 def _patch_module_args_before_2_19():
@@ -63,8 +42,6 @@ def _patch_module_args_before_2_19():
 
 
 def pytest_configure(config):  # pylint: disable=unused-argument
-    """Put the collections root on sys.path before any test module is imported."""
-    root = _collections_root()
-    if root not in sys.path:
-        sys.path.insert(0, root)
+    """Make the collection link before any test module is imported."""
+    collections_root()
     _patch_module_args_before_2_19()

@@ -20,16 +20,12 @@ import shlex
 import subprocess
 import sys
 
+import gen_plugin_docs as gen
 import pytest
 import yaml
+from iotpki_test.paths import REPO
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(REPO, "tests", "tools"))
-
-import gen_plugin_docs as gen  # noqa: E402  pylint: disable=wrong-import-position
-
-from ansible_collections.iotpki.certificates.plugins.module_utils import _options  # noqa: E402
+from ansible_collections.iotpki.certificates.plugins.module_utils import _options
 
 PREFIX = gen.PREFIX
 PLATFORM_NAMES = {"IoTDA": "iotda", "EnOS": "enos"}

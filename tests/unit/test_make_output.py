@@ -11,11 +11,9 @@ import subprocess
 import sys
 
 import pytest
+import quiet_pip
 
 TOOLS = pathlib.Path(__file__).resolve().parents[1] / "tools"
-sys.path.insert(0, str(TOOLS))
-
-import quiet_pip  # noqa: E402  pylint: disable=wrong-import-position
 
 FAKE_PIP = """import sys
 sys.stderr.write("WARNING: Location 'file:///opt/nowhere/simple/pytest/' is ignored: it is neither a file nor a directory.\\n")

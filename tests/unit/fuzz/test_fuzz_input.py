@@ -17,11 +17,8 @@ import json
 import re
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from hypothesis import HealthCheck, assume, example, given, settings, strategies as st
+from iotpki_test.certificates import issue, key_pem, new_key
 
 from ansible.module_utils.testing import patch_module_args
 
@@ -42,21 +39,9 @@ IOTDA = {"endpoint": "https://iotda.example", "project_id": "p1", "region": "cn-
 ENOS = {"gateway_url": "https://enos.example", "org_id": "o1", "access_key": "ak", "secret_key": SECRET}
 
 
-def _make_ca():
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Fuzz CA")])
-    now = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(1).not_valid_before(now).not_valid_after(now + datetime.timedelta(days=365))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True).sign(key, hashes.SHA256()))
-    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.BestAvailableEncryption(PASSPHRASE.encode())).decode()
-    return cert.public_bytes(serialization.Encoding.PEM).decode(), key_pem
-
-
-CA_PEM, CA_KEY_PEM = _make_ca()
-OTHER_KEY_PEM = ec.generate_private_key(ec.SECP256R1()).private_bytes(
-    serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
+_CA = issue("Fuzz CA", ca=True, not_before=datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc), serial=1)
+CA_PEM, CA_KEY_PEM = _CA.pem, _CA.key_pem(PASSPHRASE)
+OTHER_KEY_PEM = key_pem(new_key())
 PEM_BODY = "".join(CA_PEM.splitlines()[1:-1])
 VERSION_BYTE = base64.b64decode(PEM_BODY).index(b"\xa0\x03\x02\x01\x02") + 4  # the 2 of "version v3"
 

@@ -14,11 +14,11 @@ import sys
 import pytest
 
 from ansible.module_utils.testing import patch_module_args
-from iotpki_test.modules import Failed, FakeModule
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import NameOID
+from iotpki_test.certificates import Issued, issue, key_pem, new_key
+from iotpki_test.modules import Failed, FakeModule
 
 from ansible_collections.iotpki.certificates.plugins.module_utils import _iotda_ca_certificates as ca_certificates
 from ansible_collections.iotpki.certificates.plugins.module_utils import _iotda_ca_plan as ca_plan
@@ -33,21 +33,9 @@ NOT_AFTER = datetime.datetime(2036, 1, 1, tzinfo=datetime.timezone.utc)
 PASSPHRASE = "correct horse battery staple"
 
 
-def make_ca(cn="Fleet Root CA", key=None, not_before=NOT_BEFORE):
-    key = key or ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn), x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Example Corp")])
-    cert = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-        .serial_number(x509.random_serial_number()).not_valid_before(not_before).not_valid_after(NOT_AFTER)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    return cert.public_bytes(serialization.Encoding.PEM).decode(), key
-
-
-def key_pem(key, passphrase=None):
-    encryption = serialization.BestAvailableEncryption(passphrase.encode()) if passphrase else serialization.NoEncryption()
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption).decode()
+def make_ca(cn="Fleet Root CA"):
+    ca = issue(cn, ca=True, not_before=NOT_BEFORE, not_after=NOT_AFTER, organization="Example Corp")
+    return ca.pem, ca.key
 
 
 CA_PEM, CA_KEY = make_ca()
@@ -269,7 +257,7 @@ def test_encrypted_key_with_passphrase_verifies():
 @pytest.mark.parametrize(
     "params, message",
     [
-        ({"private_key": key_pem(ec.generate_private_key(ec.SECP256R1()))}, "private_key does not belong to the CA certificate"),
+        ({"private_key": key_pem(new_key())}, "private_key does not belong to the CA certificate"),
         ({"private_key": key_pem(CA_KEY, PASSPHRASE)}, "private_key is encrypted"),
         ({"private_key": key_pem(CA_KEY, PASSPHRASE), "private_key_passphrase": "wrong"}, "wrong private_key_passphrase"),
         ({"private_key": "not a key"}, "private_key cannot be read"),
@@ -295,20 +283,14 @@ def test_key_checked_against_the_shown_pem_when_selected_by_id():
     client = FakeIotda(CA_PEM)
     cid = next(iter(client.cas))
     with pytest.raises(InputError, match="does not belong"):
-        story(client, certificate_id=cid, verified=True, private_key=key_pem(ec.generate_private_key(ec.SECP256R1())))
+        story(client, certificate_id=cid, verified=True, private_key=key_pem(new_key()))
     assert client.writes == []
     assert story(client, certificate_id=cid, verified=True, private_key=CA_KEY_PEM)["certificate"]["verified"] is True
 
 
 def proof_for(common_name, signer_key=CA_KEY):
     """A verification certificate with this CN, signed by ``signer_key`` (as if by the CA)."""
-    now = datetime.datetime.now(datetime.timezone.utc)
-    proof_key = ec.generate_private_key(ec.SECP256R1())
-    return (
-        x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)]))
-        .issuer_name(x509.load_pem_x509_certificate(CA_PEM.encode()).subject).public_key(proof_key.public_key())
-        .serial_number(1).not_valid_before(now).not_valid_after(now + datetime.timedelta(days=1)).sign(signer_key, hashes.SHA256())
-    ).public_bytes(serialization.Encoding.PEM).decode()
+    return issue(common_name, issuer=Issued(x509.load_pem_x509_certificate(CA_PEM.encode()), signer_key), days=1, serial=1).pem
 
 
 def test_verification_certificate_with_another_cn_is_refused_before_sending_it():
@@ -331,7 +313,7 @@ def test_failed_verification_after_upload_reports_the_uploaded_ca_and_a_rerun_co
     client = FakeIotda()
     cid = "%024x" % (client.next_id + 1)  # the ID the upload gets, so that the CN is the verify_code
     with pytest.raises(Failed) as caught:
-        story(client, content=CA_PEM, verified=True, verification_certificate=proof_for("code-" + cid[-4:], ec.generate_private_key(ec.SECP256R1())))
+        story(client, content=CA_PEM, verified=True, verification_certificate=proof_for("code-" + cid[-4:], new_key()))
     failure = caught.value
     assert failure.result["certificate"]["certificate_id"] == cid
     assert failure.result["changed"] is True and cid in client.cas
@@ -478,7 +460,7 @@ CONNECTION = {"endpoint": "https://iotda.example", "project_id": "p", "region": 
         ({"content": CA_PEM, "private_key_passphrase": PASSPHRASE}, "missing parameter(s) required by 'private_key_passphrase': private_key"),
         ({"content": CA_PEM, "verified": True, "private_key": CA_KEY_PEM, "verification_certificate": CA_PEM}, "mutually exclusive"),
         ({"content": "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----"}, "content is not a readable PEM certificate"),
-        ({"content": CA_PEM, "verified": True, "private_key": key_pem(ec.generate_private_key(ec.SECP256R1()))}, "does not belong"),
+        ({"content": CA_PEM, "verified": True, "private_key": key_pem(new_key())}, "does not belong"),
     ],
 )
 def test_bad_input_fails_before_any_request(args, message, monkeypatch, capsys):

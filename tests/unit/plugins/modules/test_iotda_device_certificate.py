@@ -15,6 +15,7 @@ import sys
 import pytest
 
 from ansible.module_utils.testing import patch_module_args
+from iotpki_test.certificates import issue
 from iotpki_test.modules import Failed, FakeModule
 
 from ansible_collections.iotpki.certificates.plugins.module_utils import _iotda_client
@@ -99,19 +100,8 @@ def record(answer):
 
 
 def make_pem(common_name="dev-pem"):
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    built = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-             .serial_number(x509.random_serial_number()).not_valid_before(now).not_valid_after(now + datetime.timedelta(days=30))
-             .sign(key, hashes.SHA256()))
-    der = built.public_bytes(serialization.Encoding.DER)
-    return built.public_bytes(serialization.Encoding.PEM).decode(), hashlib.sha256(der).hexdigest().upper()
+    issued = issue(common_name, days=30)
+    return issued.pem, issued.sha256
 
 
 # --- selection -----------------------------------------------------------------------------------

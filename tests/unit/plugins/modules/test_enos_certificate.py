@@ -7,22 +7,19 @@
 from __future__ import annotations
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.x509.oid import NameOID
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from iotpki_test.certificates import make_csr, new_key
 
 from ansible_collections.iotpki.certificates.plugins.module_utils._errors import ApiError, InputError
 from ansible_collections.iotpki.certificates.plugins.modules import enos_certificate as module_under_test
 
-RSA_2048 = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-P256 = ec.generate_private_key(ec.SECP256R1())
+RSA_2048 = new_key("rsa")
+P256 = new_key()
 
 
 def csr(key, algorithm=None, new_header=False):
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "unit-meter")])
-    pem = x509.CertificateSigningRequestBuilder().subject_name(name).sign(key, algorithm or hashes.SHA256())
-    text = pem.public_bytes(serialization.Encoding.PEM).decode("ascii")
+    text = make_csr(key, "unit-meter", algorithm)
     return text.replace("CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST") if new_header else text
 
 

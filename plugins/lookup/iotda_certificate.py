@@ -57,11 +57,37 @@ options:
   max_results:
     description: Return at most this many certificates.
     type: int
+  issuer:
+    description:
+      - List only the device certificates signed by this CA's key (O(kind=device), no terms). The PEM of a CA
+        certificate; each candidate left by the other filters costs one show call, checked with the CA's public key.
+      - Needs the Python library C(cryptography) on the controller.
+    type: str
+  concurrency:
+    description:
+      - How many requests are in flight at once, for the pages of one marker window of a listing and for the
+        per-certificate calls (O(include_content), O(include_devices), O(issuer), terms). V(1) sends them one after the
+        other.
+      - From V(1) to V(64).
+    type: int
+    default: 8
+  rate_limit:
+    description:
+      - Most requests per second for the whole lookup, on top of the adaptive limit that slows down when the platform
+        throttles (HTTP 429). Must be above V(0). Unset, no cap.
+    type: float
+  max_failures:
+    description:
+      - How many certificates may fail their per-certificate call while the lookup still returns (those are left out,
+        with a warning). A failed list page always fails the lookup.
+    type: int
+    default: 0
 extends_documentation_fragment:
   - iotpki.certificates.iotda
   - iotpki.certificates.iotda.plugins
 notes:
   - Use C(query) (or C(lookup) with C(wantlist=true)) to always get a list.
+  - With C(-v), a long read prints a progress line at most every few seconds.
   - Precedence of the connection options is keyword argument, then variable (for example C(iotda_endpoint)), then
     environment variable (for example E(IOTDA_ENDPOINT)). C(module_defaults) do not apply to lookups.
 seealso:
@@ -95,8 +121,10 @@ _raw:
   elements: dict
 """
 
+from ansible_collections.iotpki.certificates.plugins.module_utils._errors import InputError
+from ansible_collections.iotpki.certificates.plugins.module_utils._fleet import RUN_CONTROL_SPEC, run_controls
 from ansible_collections.iotpki.certificates.plugins.module_utils._iotda_reads import READ_OPTIONS, read, read_query
-from ansible_collections.iotpki.certificates.plugins.plugin_utils._iotda_lookup import IotdaLookupBase, lookup_errors
+from ansible_collections.iotpki.certificates.plugins.plugin_utils._iotda_lookup import IotdaLookupBase, display, lookup_errors
 
 
 class LookupModule(IotdaLookupBase):
@@ -105,4 +133,12 @@ class LookupModule(IotdaLookupBase):
         ids = [str(value) for term in terms or [] for value in (term if isinstance(term, (list, tuple)) else [term])]
         with lookup_errors():
             query = read_query(ids, **{name: self.get_option(name) for name in READ_OPTIONS})
-            return read(self.iotda_client(), query, missing_ok=False).certificates
+            controls = run_controls({name: self.get_option(name) for name in RUN_CONTROL_SPEC})
+            found = read(self.iotda_client(), query, missing_ok=False, controls=controls,
+                         progress=lambda line: display.v("iotda_certificate lookup: " + line))
+            message = found.failure_message(controls.max_failures)
+            if message is not None:
+                raise InputError(message)
+            for entry in found.failures:
+                display.warning("iotda_certificate lookup: %s left out: %s" % (entry["target"], entry["msg"]))
+            return found.certificates

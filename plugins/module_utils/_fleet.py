@@ -10,10 +10,15 @@ calls it). The limiter's rate is the smaller of the task's ``rate_limit`` cap an
 
 - unlimited until the platform throttles (HTTP 429, or the IoTDA throttling codes);
 - on a throttle, every worker waits at least ``Retry-After`` (1 s when the answer gives none), and
-  the adaptive rate is halved from what the platform accepted in the last second;
+  the adaptive rate is halved from what the platform accepted in the last second of sending (the time
+  of a pause does not count: right after one, the accepted rate says nothing about the platform);
 - while answers are good, the rate climbs back additively: within a second up to 95 % of the rate
   that was throttled, then by a tenth of a percent of it per second, so that a task settles just
-  under the platform's limit instead of paying a pause for a throttle every few seconds.
+  under the platform's limit instead of paying a pause for a throttle every few seconds;
+- the rate taken as throttled is never below 90 % of the most answers the platform accepted in one
+  second (forgotten after 30 s without a second close to it): a platform's limit caps what it
+  accepts, so that much is surely under it, and stray 429s (a busy gateway, not the limit) cannot
+  ratchet the task down to a crawl.
 
 No module starts its own threads; every fleet operation goes through ``Fleet.map``.
 
@@ -81,6 +86,10 @@ class RateLimiter:
     PROBE_PER_SECOND = 0.001  # then this share per second, to find a higher limit
     WINDOW = 1.0  # seconds over which the cap and the accepted rate are counted
     WINDOW_MARGIN = 0.02  # seconds of room in the cap's window for clock and network jitter
+    MIN_SPAN = 0.25  # seconds of sending since a pause below which the accepted rate is not measured
+    PROVEN_SHARE = 0.9  # the throttled rate is at least this share of the best accepted second...
+    PROVEN_MEMORY = 30.0  # ...of the last this many seconds
+    PROVEN_REFRESH = 0.8  # a second with at least this share of the best keeps the best fresh
 
     def __init__(
         self,
@@ -96,9 +105,12 @@ class RateLimiter:
         self.throttles = 0
         self._next = 0.0
         self._pause_until = 0.0
+        self._resumed_at: t.Optional[float] = None  # when the last pause ended (None: never paused)
         self._cooldown_until = 0.0
         self._grants: t.Deque[float] = collections.deque()
         self._accepted: t.Deque[float] = collections.deque()
+        self._proven = 0  # most answers accepted within one window, and when that was
+        self._proven_at = 0.0
         self._lock = threading.Lock()
 
     @property
@@ -143,6 +155,13 @@ class RateLimiter:
             now = self.clock()
             self._accepted.append(now)
             self._trim_accepted(now)
+            count = len(self._accepted)
+            if count >= self._proven:
+                self._proven, self._proven_at = count, now
+            elif count >= self.PROVEN_REFRESH * self._proven:
+                self._proven_at = now  # still sending close to it: the proof stays fresh
+            elif now - self._proven_at > self.PROVEN_MEMORY:
+                self._proven, self._proven_at = count, now
             if self.adaptive is None or self.throttled_rate is None:
                 return
             below = self.adaptive < self.RECOVER_TO * self.throttled_rate
@@ -157,15 +176,30 @@ class RateLimiter:
             pause = self.DEFAULT_PAUSE if retry_after is None else min(max(0.0, retry_after), self.MAX_PAUSE)
             self._pause_until = max(self._pause_until, now + pause)
             if now < self._cooldown_until:
+                self._resumed_at = self._pause_until
                 return  # an answer to a request sent before the rate was lowered
             self.throttles += 1
-            self._trim_accepted(now)
-            measured = float(len(self._accepted)) if self._accepted else None
+            measured = self._accepted_rate(now)
+            self._resumed_at = self._pause_until
             candidates = [rate for rate in (self.adaptive, measured) if rate is not None]
-            base = min(candidates) if candidates else self.MIN_RATE
-            self.throttled_rate = max(self.MIN_RATE, base)
-            self.adaptive = max(self.MIN_RATE, base * self.DECREASE)
+            if candidates:  # with nothing known (a throttle as the first answer), only the pause
+                base = min(candidates)
+                proven = self.PROVEN_SHARE * self._proven if now - self._proven_at <= self.PROVEN_MEMORY else 0.0
+                self.throttled_rate = max(self.MIN_RATE, base, proven)
+                self.adaptive = max(self.MIN_RATE, base * self.DECREASE)
             self._cooldown_until = self._pause_until
+
+    def _accepted_rate(self, now: float) -> t.Optional[float]:
+        """Answers accepted per second over the last window of sending, or None when too little was sent to tell."""
+        self._trim_accepted(now)
+        start = now - self.WINDOW
+        if self._resumed_at is not None and self._resumed_at > start:
+            start = self._resumed_at
+        span = now - start
+        count = sum(1 for when in self._accepted if when > start) if start > now - self.WINDOW else len(self._accepted)
+        if span < self.MIN_SPAN or not count:
+            return None
+        return count / span
 
     def _trim_accepted(self, now: float) -> None:
         while self._accepted and self._accepted[0] <= now - self.WINDOW:
@@ -181,17 +215,27 @@ class Outcome(t.NamedTuple):
 
 
 class Fleet:
-    """One task's worker pool and rate limiter, attached to the platform client's HTTP client."""
+    """One task's worker pool and rate limiter, attached to the platform client's HTTP client.
 
-    def __init__(self, client: t.Any, controls: RunControls, clock: t.Callable[[], float] = time.monotonic) -> None:
+    ``progress`` (the lookup's, which runs on the controller) is told how far ``map`` is, at most
+    every ``PROGRESS_INTERVAL`` seconds; nothing is told for a run shorter than that.
+    """
+
+    PROGRESS_INTERVAL = 5.0
+
+    def __init__(self, client: t.Any, controls: RunControls, clock: t.Callable[[], float] = time.monotonic,
+                 progress: t.Optional[t.Callable[[str], None]] = None) -> None:
         self.client = client
         self.controls = controls
         self.clock = clock
+        self.progress = progress
         self.limiter = RateLimiter(controls.rate_limit, clock=clock, sleep=client.http.sleep)
         client.http.limiter = self.limiter
         client.http.size_pool(controls.concurrency)
         self._requests_before = client.http.request_count
         self._started = clock()
+        self._reported = self._started
+        self._progress_lock = threading.Lock()
 
     @property
     def requests(self) -> int:
@@ -202,24 +246,38 @@ class Fleet:
     def seconds(self) -> float:
         return self.clock() - self._started
 
-    def map(self, function: t.Callable[[t.Any], t.Any], items: t.Iterable[t.Any]) -> t.List[Outcome]:
+    def map(self, function: t.Callable[[t.Any], t.Any], items: t.Iterable[t.Any], what: str = "items") -> t.List[Outcome]:
         """``function`` over every item, ``concurrency`` at a time; outcomes in the items' order.
 
-        An exception of one item is its outcome's ``error``; it never stops the others.
+        An exception of one item is its outcome's ``error``; it never stops the others. ``what`` names
+        the items in progress lines.
         """
         items = list(items)
+        done = [0]
 
         def one(item: t.Any) -> Outcome:
             try:
-                return Outcome(item, function(item), None)
+                outcome = Outcome(item, function(item), None)
             except Exception as error:  # pylint: disable=broad-exception-caught  # each target reports its own failure
-                return Outcome(item, None, error)
+                outcome = Outcome(item, None, error)
+            if self.progress is not None:
+                self._report(done, len(items), what)
+            return outcome
 
         workers = min(self.controls.concurrency, len(items))
         if workers <= 1:
             return [one(item) for item in items]
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="iotpki-fleet") as pool:
             return list(pool.map(one, items))
+
+    def _report(self, done: t.List[int], total: int, what: str) -> None:
+        with self._progress_lock:
+            done[0] += 1
+            now = self.clock()
+            if now - self._reported < self.PROGRESS_INTERVAL or self.progress is None:
+                return
+            self._reported = now
+            self.progress("%d of %d %s done, %d requests, %.0f s" % (done[0], total, what, self.requests, now - self._started))
 
 
 def failure_entry(target: str, error: BaseException) -> t.Dict[str, t.Any]:
@@ -263,13 +321,18 @@ def fleet_result(
         "not_found": not_found,
         "summary": summary,
     }
-    message = None
-    if failed > max_failures:
-        first = failures[0]
-        message = "%d of %d targets failed%s (max_failures=%d); first: %s: %s. The others are done: fix the cause and run " \
-                  "the task again, it only acts on what is left" % (
-                      failed, max(matched, failed), " in check mode" if check_mode else "", max_failures, first["target"], first["msg"])
-    return result, message
+    return result, failure_message(failures, matched, max_failures, check_mode)
+
+
+def failure_message(failures: t.List[t.Dict[str, t.Any]], matched: int, max_failures: int, check_mode: bool = False,
+                    rest: str = "The others are done: fix the cause and run the task again, it only acts on what is left") -> t.Optional[str]:
+    """The task's failure message when more targets failed than ``max_failures`` allows (else None): counts, the first."""
+    failed = len(failures)
+    if failed <= max_failures:
+        return None
+    first = failures[0]
+    return "%d of %d targets failed%s (max_failures=%d); first: %s: %s. %s" % (
+        failed, max(matched, failed), " in check mode" if check_mode else "", max_failures, first["target"], first["msg"], rest)
 
 
 # fetch(offset, marker) -> the decoded list page at ``offset`` records after ``marker`` (None: the newest)
@@ -281,7 +344,7 @@ def collect_windows(
     fetch: WindowFetcher,
     items_key: str,
     id_key: str,
-    fleet_map: t.Callable[[t.Callable[[t.Any], t.Any], t.Iterable[t.Any]], t.List[Outcome]],
+    fleet_map: t.Callable[[t.Callable[[t.Any], t.Any], t.Iterable[t.Any], str], t.List[Outcome]],
     first_page: t.Optional[t.Mapping[str, t.Any]] = None,
     page_size: int = 50,
     source_url: str = "",
@@ -337,7 +400,7 @@ def collect_windows(
                 offsets = [0]
             else:
                 offsets = [index * page_size for index in range(min(per_window, math.ceil((total - len(items)) / page_size)))]
-        outcomes = fleet_map(lambda offset, marker=marker: fetch(offset, marker), offsets)
+        outcomes = fleet_map(lambda offset, marker=marker: fetch(offset, marker), offsets, "list pages")
         for outcome in outcomes:
             if outcome.error is not None:
                 raise outcome.error

@@ -21,9 +21,8 @@ import typing as t
 
 from ansible_collections.iotpki.certificates.plugins.module_utils import _iotda_device_certificates as certificates
 from ansible_collections.iotpki.certificates.plugins.module_utils._errors import InputError
-from ansible_collections.iotpki.certificates.plugins.module_utils._fleet import (
-    Fleet, collect_windows, failure_entry, fleet_result, run_controls,
-)
+from ansible_collections.iotpki.certificates.plugins.module_utils._fleet import Fleet, failure_entry, fleet_result, run_controls
+from ansible_collections.iotpki.certificates.plugins.module_utils._iotda_reads import issued_by, issuer_from_pem, list_windows, page_fetcher
 from ansible_collections.iotpki.certificates.plugins.module_utils._paging import PAGE_SIZE
 from ansible_collections.iotpki.certificates.plugins.module_utils._x509_text import normalize_fingerprint
 
@@ -53,37 +52,6 @@ class Selection(t.NamedTuple):
     fingerprints: t.List[str]
     filters: t.Dict[str, t.Any]
     issuer: t.Any  # _x509.CertificateInfo of the CA, or None
-
-
-def issuer_from_pem(pem: str, option: str) -> t.Any:
-    """The CA certificate of an ``issuer`` filter; InputError naming ``option`` unless it is a CA."""
-    from ansible_collections.iotpki.certificates.plugins.module_utils._x509 import load_certificate  # cryptography: only here
-    from cryptography import x509
-
-    info = load_certificate(pem, option)
-    try:
-        constraints = info.certificate.extensions.get_extension_for_class(x509.BasicConstraints).value
-    except x509.ExtensionNotFound:
-        constraints = None
-    if constraints is None or not constraints.ca:
-        raise InputError("%s must be the PEM of a CA certificate (basicConstraints CA:TRUE); %r is not a CA" % (option, info.subject))
-    return info
-
-
-def signed_by(certificate_pem: t.Optional[str], issuer: t.Any) -> bool:
-    """Whether the certificate was issued by ``issuer``: its issuer name and signature, checked with the CA's public key."""
-    from cryptography import x509
-
-    if not certificate_pem:
-        return False
-    try:
-        certificate = x509.load_pem_x509_certificate(certificate_pem.encode("utf-8"))
-        certificate.verify_directly_issued_by(issuer.certificate)
-    except (ValueError, TypeError):  # unreadable, or another issuer's name
-        return False
-    except Exception:  # pylint: disable=broad-exception-caught  # InvalidSignature and unsupported key types: not this CA
-        return False
-    return True
 
 
 def selection_from_params(params: t.Mapping[str, t.Any]) -> Selection:
@@ -128,20 +96,10 @@ def _distinct(values: t.Iterable[str]) -> t.List[str]:
 
 # -- reads -----------------------------------------------------------------------------------------
 
-def _fetch_page(client: t.Any, query: t.List[t.Tuple[str, t.Any]]) -> t.Callable[[int, t.Optional[str]], t.Mapping[str, t.Any]]:
-    def fetch(offset: int, marker: t.Optional[str]) -> t.Mapping[str, t.Any]:
-        page_query = query + [("limit", PAGE_SIZE)] + ([("marker", marker)] if marker else []) + ([("offset", offset)] if offset else [])
-        return client.get(certificates.PATH, page_query) or {}
-
-    return fetch
-
-
 def list_records(client: t.Any, fleet: Fleet, common_name: t.Optional[str] = None,
                  first_page: t.Optional[t.Mapping[str, t.Any]] = None) -> t.List[t.Dict[str, t.Any]]:
     """Every device certificate (with the server's CN prefix filter), by parallel offset windows."""
-    fetch = _fetch_page(client, [("common_name", common_name)] if common_name else [])
-    items = collect_windows(fetch, certificates.ITEMS_KEY, "certificate_id", fleet.map, first_page=first_page,
-                            source_url=client.http.base_url + client.prefix + certificates.PATH)
+    items, _total = list_windows(client, fleet, certificates.PATH, certificates.ITEMS_KEY, [("common_name", common_name)], first_page)
     now = datetime.datetime.now(datetime.timezone.utc)
     return [certificates.device_certificate_record(item, now) for item in items]
 
@@ -160,7 +118,7 @@ class Found(t.NamedTuple):
 
 
 def find_by_ids(client: t.Any, fleet: Fleet, ids: t.List[str]) -> Found:
-    first = _fetch_page(client, [])(0, None)
+    first = page_fetcher(client, certificates.PATH)(0, None)
     if _listing_is_cheaper(first, len(ids)):
         by_id = {record["certificate_id"]: record for record in list_records(client, fleet, first_page=first)}
         return Found([by_id[i] for i in ids if i in by_id], [i for i in ids if i not in by_id], [])
@@ -182,7 +140,7 @@ def find_by_fingerprints(client: t.Any, fleet: Fleet, fingerprints: t.List[str])
     failures = []
     queried = [value for value in fingerprints if len(value) != 64]
     if sha256:
-        first = _fetch_page(client, [])(0, None)
+        first = page_fetcher(client, certificates.PATH)(0, None)
         if _listing_is_cheaper(first, len(sha256)):
             wanted = set(sha256)
             for record in list_records(client, fleet, first_page=first):
@@ -214,13 +172,8 @@ def find_by_filters(client: t.Any, fleet: Fleet, filters: t.Mapping[str, t.Any],
     records = [record for record in records if matches_filters(record, filters)]
     if issuer is None:
         return Found(records, [], [])
-    kept, failures = [], []
-    for outcome in fleet.map(lambda record: certificates.get(client, record["certificate_id"]), records):
-        if outcome.error is not None:
-            failures.append(failure_entry(outcome.item["certificate_id"], outcome.error))
-        elif outcome.value is not None and signed_by(outcome.value.get(certificates.CONTENT_KEY), issuer):
-            kept.append(outcome.item)
-    return Found(kept, [], failures)
+    checked = issued_by(client, fleet, records, issuer)
+    return Found(checked.records, [], checked.failures)
 
 
 def matches_filters(record: t.Mapping[str, t.Any], filters: t.Mapping[str, t.Any]) -> bool:

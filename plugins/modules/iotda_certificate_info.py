@@ -18,6 +18,11 @@ description:
   - The list is complete or the task fails (a failed page fails the task after O(retries)); RV(truncated) tells when
     O(max_results) cut it.
   - Every certificate carries RV(certificates[].expires_in_days), computed on the controller from C(expiry_date).
+  - O(issuer) keeps the device certificates signed by a CA's key; it costs one show call per candidate left by the other
+    filters.
+  - The pages of a listing (one marker window, offsets 0 to 500) and the per-certificate calls (O(include_content),
+    O(include_devices), O(issuer)) run O(concurrency) at a time under one shared, adaptive rate limit; N certificates
+    still cost ceil(N/50) list requests.
   - The lookup P(iotpki.certificates.iotda_certificate#lookup) does the same reads for templating.
 author:
   - iotpki.certificates developers (@iotpki)
@@ -74,8 +79,25 @@ options:
       - RV(total) still reports how many match; RV(truncated) is V(true) when the list was cut.
       - Unlimited when not set.
     type: int
+  issuer:
+    description:
+      - Only the device certificates signed by this CA's key. The PEM of a CA certificate (basicConstraints CA:TRUE);
+        each candidate's PEM, read with the show call, is checked with the CA's public key. Only with O(kind=device).
+      - Applied after the other filters, so combine it with O(common_name) or O(expiring_within_days) when you can.
+      - With this filter RV(total) counts the certificates that match it.
+      - Needs the Python library C(cryptography) on the host that runs the module.
+    type: str
+  max_failures:
+    description:
+      - How many certificates may fail their per-certificate call (O(include_content), O(include_devices), O(issuer),
+        O(certificate_id)) while the task still succeeds. Those certificates are left out of RV(certificates) and listed
+        in RV(failures). A failed list page always fails the task.
+      - V(0) (the default) fails the task when any certificate fails.
+    type: int
+    default: 0
 extends_documentation_fragment:
   - iotpki.certificates.iotda
+  - iotpki.certificates.fleet
   - iotpki.certificates.attributes
   - iotpki.certificates.attributes.info_module
   - iotpki.certificates.attributes.iotda_group
@@ -110,6 +132,14 @@ EXAMPLES = r"""
     certificate_id: 62b3cec5558d4b703f064534
     include_content: true
   register: ca
+
+- name: The blast radius of a compromised CA, with the devices using each certificate
+  iotpki.certificates.iotda_certificate_info:
+    kind: device
+    issuer: "{{ lookup('ansible.builtin.file', 'certs/compromised-ca.pem') }}"
+    include_devices: true
+    concurrency: 8
+  register: blast_radius
 
 - name: The 10 newest device certificates whose common name starts with "meter-"
   iotpki.certificates.iotda_certificate_info:
@@ -241,10 +271,23 @@ truncated:
   returned: always
   type: bool
   sample: false
+failures:
+  description:
+    - One entry per certificate whose per-certificate call failed, with C(target) (the certificate ID), C(msg) and
+      C(error) (the API error, or V(null)). Those certificates are not in RV(certificates).
+  returned: always
+  type: list
+  elements: dict
+  sample: []
+error:
+  description: On failure, the API error of the failed list page, or of the first certificate that failed.
+  returned: failure
+  type: dict
 """
 
 import typing as t
 
+from ansible_collections.iotpki.certificates.plugins.module_utils._fleet import run_controls
 from ansible_collections.iotpki.certificates.plugins.module_utils._iotda_reads import READ_OPTIONS, missing_message, read, read_query
 from ansible_collections.iotpki.certificates.plugins.module_utils._module import IotpkiModule
 
@@ -256,14 +299,21 @@ def ensure(module: IotpkiModule) -> t.Dict[str, t.Any]:
     params = module.params
     ids = [params["certificate_id"]] if params["certificate_id"] is not None else []
     query = read_query(ids, **{name: params[name] for name in READ_OPTIONS})
-    found = read(module.client, query)
+    controls = run_controls(params)
+    found = read(module.client, query, controls=controls)
     for certificate_id in found.missing:
         module.warn(missing_message(query.kind, certificate_id))
+    message = found.failure_message(controls.max_failures)
+    if message is not None:
+        module.fail_json(msg=message, error=found.failures[0]["error"], **found.result())
     return dict(changed=False, **found.result())
 
 
 def main() -> None:
-    IotpkiModule("iotda", ARGUMENT_SPEC).run(ensure)
+    module = IotpkiModule("iotda", ARGUMENT_SPEC, fleet=True)
+    if module.params["issuer"]:
+        module.require_cryptography()
+    module.run(ensure)
 
 
 if __name__ == "__main__":

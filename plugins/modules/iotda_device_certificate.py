@@ -18,13 +18,19 @@ description:
     certificates that already exist.
   - Exactly one of O(certificate_id), O(fingerprint), O(common_name) or O(content) selects the certificate.
     All input is checked before any request is sent.
+  - The fleet form acts on many certificates in one task. Exactly one of O(certificate_ids), O(fingerprints) or
+    O(filters) selects them (not together with the single selectors); O(state) and O(status) apply to every selected
+    certificate. Reads and writes run O(concurrency) at a time under one shared, adaptive rate limit; each certificate
+    is written at most once; a certificate that fails does not stop the others, and a re-run after a partial failure
+    only acts on what is left. See the collection's fleet operations guide.
 author:
   - iotpki.certificates developers (@iotpki)
 requirements:
   - requests
-  - cryptography (only when O(content) is given)
+  - cryptography (only when O(content) or O(filters.issuer) is given)
 extends_documentation_fragment:
   - iotpki.certificates.iotda
+  - iotpki.certificates.fleet
   - iotpki.certificates.attributes
   - iotpki.certificates.attributes.iotda_group
 attributes:
@@ -33,11 +39,13 @@ attributes:
     details:
       - Finds the certificate and returns the predicted RV(certificate) and the same RV(diff) as a real run, without sending
         the C(PUT) or C(DELETE).
+      - In the fleet form, RV(certificates), RV(changed_ids) and RV(summary) are the exact prediction of the real run.
   diff_mode:
     support: full
     details:
       - The diff compares C(certificate_id), C(common_name), C(fingerprint), C(status) and C(expiry_date); it never contains
         the certificate PEM. The diff is returned also without C(--diff).
+      - In the fleet form (with C(--diff) only), C(before) and C(after) hold the changed records only, keyed by certificate ID.
   idempotent:
     support: full
     details:
@@ -88,6 +96,44 @@ options:
       - When not given, the status is left as it is. Ignored with O(state=absent).
     type: str
     choices: [active, inactive]
+  certificate_ids:
+    description:
+      - Fleet form. The IDs of the device certificates to act on (at least one, no empty entries).
+      - IDs that match no certificate are returned in RV(not_found); the task fails then, unless O(state=absent).
+      - When reading the whole listing takes fewer requests than one show call per ID, the module lists instead.
+    type: list
+    elements: str
+  fingerprints:
+    description:
+      - Fleet form. Fingerprints of the device certificates to act on, each in any form O(fingerprint) accepts.
+      - Fingerprints that match no certificate are returned in RV(not_found); the task fails then, unless O(state=absent).
+    type: list
+    elements: str
+  filters:
+    description:
+      - Fleet form. Every device certificate that matches all the given filters (at least one must be set).
+    type: dict
+    suboptions:
+      common_name_prefix:
+        description:
+          - Common names that start with this text (the platform's prefix search; the same characters as O(common_name)).
+        type: str
+      issuer:
+        description:
+          - The PEM of a CA certificate. A device certificate matches when it was signed by that CA's key, checked with the
+            CA's public key on the certificate's PEM.
+          - This costs one show call per candidate left by the other filters, so combine it with them when you can.
+          - Must be a CA certificate (basicConstraints CA:TRUE). Needs the Python library C(cryptography).
+        type: str
+      expiring_within_days:
+        description:
+          - Certificates that expire within this many days from now (expired ones included).
+        type: int
+      status:
+        description:
+          - Certificates with this status.
+        type: str
+        choices: [active, inactive]
 notes:
   - Devices are linked to device certificates by fingerprint. Deleting a certificate does not delete the devices; a
     device that connects again with the same certificate may register it again.
@@ -113,6 +159,22 @@ EXAMPLES = r"""
   iotpki.certificates.iotda_device_certificate:
     common_name: demo-device-001
     state: absent
+
+- name: Deactivate every active device certificate issued by a compromised CA (preview it first with --check)
+  iotpki.certificates.iotda_device_certificate:
+    filters:
+      issuer: "{{ lookup('ansible.builtin.file', 'certs/compromised-ca.pem') }}"
+      status: active
+    status: inactive
+    concurrency: 8
+    rate_limit: 40
+  register: deactivated
+
+- name: Delete a list of device certificates, letting up to 5 of them fail
+  iotpki.certificates.iotda_device_certificate:
+    certificate_ids: "{{ retired_certificate_ids }}"
+    state: absent
+    max_failures: 5
 
 - name: Connection options once for several IoTDA tasks
   module_defaults:
@@ -142,7 +204,7 @@ certificate:
       The certificate PEM is never returned.
     - With O(state=absent), the certificate that was deleted (or would be deleted in check mode).
     - An empty dictionary when no certificate matched and O(state=absent).
-  returned: success
+  returned: success, single form
   type: dict
   contains:
     certificate_id:
@@ -182,6 +244,7 @@ diff:
   description:
     - The certificate record before and after the run (same keys as RV(certificate)).
     - Identical in check mode and in the real run.
+    - Fleet form (with C(--diff) only), the changed records only, keyed by certificate ID.
   returned: success
   type: dict
   contains:
@@ -204,6 +267,85 @@ diff:
       fingerprint: 4838A6CCBC582DC22647005FBDFB2B110632DDDA5FCFB55B3307C122EFC2D1BA
       status: inactive
       expiry_date: "2027-08-10T07:05:47Z"
+certificates:
+  description:
+    - Fleet form. The selected certificates' records after the run (as predicted in check mode), without their PEM;
+      with O(state=absent), the ones that are still there (those that failed).
+  returned: fleet form
+  type: list
+  elements: dict
+  sample:
+    - certificate_id: 75a0c144-7c3c-4dac-9fd6-8c63dd9e969d
+      common_name: demo-device-001
+      fingerprint: 4838A6CCBC582DC22647005FBDFB2B110632DDDA5FCFB55B3307C122EFC2D1BA
+      status: inactive
+      expiry_date: "2027-08-10T07:05:47Z"
+      expires_in_days: 430
+changed_ids:
+  description: Fleet form. IDs of the certificates changed by the run (that would be, in check mode).
+  returned: fleet form
+  type: list
+  elements: str
+  sample: [75a0c144-7c3c-4dac-9fd6-8c63dd9e969d]
+failures:
+  description:
+    - Fleet form. One entry per certificate that failed, with C(target) (its ID or fingerprint), C(msg) and C(error)
+      (the API error, or V(null) for other failures). The others are done.
+  returned: fleet form
+  type: list
+  elements: dict
+  sample:
+    - target: 75a0c144-7c3c-4dac-9fd6-8c63dd9e969d
+      msg: "PUT /v5/iot/0123/device-certificates/75a0c144-7c3c-4dac-9fd6-8c63dd9e969d: HTTP 500 ..."
+      error:
+        platform: IoTDA
+        method: PUT
+        url: https://a1b2c3d4e5.st1.iotda-app.cn-north-4.myhuaweicloud.com/v5/iot/0123/device-certificates/75a0c144
+        http_status: 500
+        code: IOTDA.000001
+        message: Internal error.
+        request_id: 6b5e1c0e5d9c4a7f
+        retryable: true
+not_found:
+  description: Fleet form. The IDs or fingerprints of O(certificate_ids) or O(fingerprints) that match no certificate.
+  returned: fleet form
+  type: list
+  elements: str
+  sample: []
+summary:
+  description: Fleet form. The account of the run (the prediction in check mode).
+  returned: fleet form
+  type: dict
+  contains:
+    matched:
+      description: Certificates selected (found, or failed while being read).
+      type: int
+    changed:
+      description: Certificates changed (that would be, in check mode).
+      type: int
+    unchanged:
+      description: Certificates already as wanted.
+      type: int
+    failed:
+      description: Certificates that failed (the length of RV(failures)).
+      type: int
+    not_found:
+      description: Entries of O(certificate_ids) or O(fingerprints) that match nothing.
+      type: int
+    requests:
+      description: HTTP requests the task sent, every attempt counted.
+      type: int
+    seconds:
+      description: Time the fleet operation took.
+      type: float
+  sample:
+    matched: 2000
+    changed: 1990
+    unchanged: 10
+    failed: 0
+    not_found: 0
+    requests: 2040
+    seconds: 41.2
 matches:
   description: When the selector matched several certificates (the module fails then), their records.
   returned: failure with several matches
@@ -235,6 +377,7 @@ error:
 import typing as t
 
 from ansible_collections.iotpki.certificates.plugins.module_utils import _iotda_device_certificates as device_certificates
+from ansible_collections.iotpki.certificates.plugins.module_utils import _iotda_device_fleet as fleet
 from ansible_collections.iotpki.certificates.plugins.module_utils._module import IotpkiModule, compare
 
 ARGUMENT_SPEC: t.Dict[str, t.Dict[str, t.Any]] = {
@@ -244,6 +387,7 @@ ARGUMENT_SPEC: t.Dict[str, t.Dict[str, t.Any]] = {
     "content": {"type": "str"},
     "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
     "status": {"type": "str", "choices": ["active", "inactive"]},
+    **fleet.ARGUMENT_SPEC,
 }
 
 
@@ -269,10 +413,10 @@ def ensure(module: IotpkiModule) -> t.Dict[str, t.Any]:
 
 
 def main() -> None:
-    module = IotpkiModule("iotda", ARGUMENT_SPEC)
-    if module.params["content"]:
+    module = IotpkiModule("iotda", ARGUMENT_SPEC, fleet=True)
+    if module.params["content"] or (module.params["filters"] or {}).get("issuer"):
         module.require_cryptography()
-    module.run(ensure)
+    module.run(fleet.ensure if fleet.requested(module.params) else ensure)
 
 
 if __name__ == "__main__":

@@ -32,7 +32,9 @@ def done_writes(entries):
 
 def run_fleet(run_playbook, fleet, check=False, diff=False, expect_rc=0, verbosity=0):
     run = run_playbook(PLAYBOOK, extra_vars={"fleet": fleet}, check=check, diff=diff, expect_rc=expect_rc, verbosity=verbosity)
-    return run, run.task("Fleet")
+    record = run.tasks("Fleet")[-1]
+    # ansible-core 2.19 keeps "failed" out of the result a callback sees: take it from the task's status.
+    return run, dict(record["result"], failed=record["failed"])
 
 
 def test_preview_then_act_then_unchanged_rerun(sim, run_playbook):

@@ -30,6 +30,7 @@ from ansible_collections.iotpki.certificates.plugins.lookup import iotda_certifi
 from ansible_collections.iotpki.certificates.plugins.module_utils import _options
 from ansible_collections.iotpki.certificates.plugins.module_utils._errors import ApiError
 from ansible_collections.iotpki.certificates.plugins.module_utils._iotda_client import IotdaClient
+from ansible_collections.iotpki.certificates.plugins.module_utils._fleet import RUN_CONTROL_SPEC
 from ansible_collections.iotpki.certificates.plugins.module_utils._iotda_reads import READ_OPTIONS
 from ansible_collections.iotpki.certificates.plugins.plugin_utils import _iotda_lookup
 
@@ -110,8 +111,8 @@ def test_connection_options_are_the_modules_table(documented):
 
 
 def test_read_options_are_the_info_modules(documented):
-    assert set(documented) == set(_options.IOTDA_OPTIONS) | set(READ_OPTIONS) | {"_terms"}
-    for name, option in READ_OPTIONS.items():
+    assert set(documented) == set(_options.IOTDA_OPTIONS) | set(READ_OPTIONS) | set(RUN_CONTROL_SPEC) | {"_terms"}
+    for name, option in dict(READ_OPTIONS, **RUN_CONTROL_SPEC).items():
         doc = documented[name]
         assert (doc["type"], doc.get("default"), doc.get("choices")) == (option["type"], option.get("default"), option.get("choices")), name
 

@@ -125,9 +125,25 @@ def test_throttle_without_retry_after_pauses_one_second():
     limiter, clock = make_limiter()
     limiter.throttled(None)
     assert limiter.try_acquire() == pytest.approx(1.0)
-    assert limiter.adaptive == RateLimiter.MIN_RATE  # nothing accepted yet: the floor
+    assert limiter.adaptive is None and limiter.rate is None  # nothing known of the platform's rate: only the pause
     clock.now += 1.0
     assert limiter.try_acquire() == 0.0
+
+
+def test_a_throttle_soon_after_a_pause_does_not_take_the_pause_for_the_platform_rate():
+    limiter, clock = make_limiter()
+    for _dummy in range(100):
+        limiter.accepted()
+        clock.now += 0.01  # 100 answers per second
+    limiter.throttled(None)  # a lone 429 (a fault, not the limit)
+    assert limiter.adaptive == pytest.approx(50, abs=1)
+    clock.now += 1.0  # the pause
+    for _dummy in range(40):
+        limiter.acquire()
+        limiter.accepted()  # sending at the adaptive pace, climbing back
+    limiter.throttled(None)
+    # the rate since the pause ended (above 50), not the 40 answers of a second that was mostly the pause
+    assert limiter.throttled_rate > 45 and limiter.adaptive > 22.5
 
 
 def test_throttles_of_requests_in_flight_lower_the_rate_once():
@@ -141,6 +157,27 @@ def test_throttles_of_requests_in_flight_lower_the_rate_once():
     clock.now += 1.0
     limiter.throttled(1.0)  # a throttle after the pause: the rate is still too high
     assert limiter.throttles == 2 and limiter.adaptive == 7.5
+
+
+def test_stray_throttles_never_take_the_rate_below_what_the_platform_accepted():
+    limiter, clock = make_limiter()
+    for _dummy in range(60):
+        limiter.acquire()
+        limiter.accepted()
+        clock.now += 1 / 60  # the platform accepts 60 per second
+    for _dummy in range(10):  # a lone 429 after every 20 good answers (a busy gateway, not the limit)
+        limiter.throttled(None)
+        clock.now += 1.0
+        for _answer in range(20):
+            limiter.acquire()
+            limiter.accepted()
+    assert limiter.throttled_rate >= 0.9 * 59
+    assert limiter.rate >= 0.5 * 0.9 * 59
+    clock.now += 31.0  # the proof ages: a limit that really went down is followed
+    limiter.acquire()
+    limiter.accepted()
+    limiter.throttled(None)
+    assert limiter.throttled_rate < 0.9 * 59
 
 
 def test_retry_after_is_capped():
@@ -412,8 +449,8 @@ class Pages:
         return {"device_certificates": [{"certificate_id": value} for value in chunk], "page": page}
 
 
-def serial_map(function, items):
-    return Fleet(StubClient(), RunControls(4, None, 0)).map(function, items)
+def serial_map(function, items, what="items"):
+    return Fleet(StubClient(), RunControls(4, None, 0)).map(function, items, what)
 
 
 @pytest.mark.parametrize("count", [0, 1, 49, 50, 51, 550, 551, 1234, 10000])

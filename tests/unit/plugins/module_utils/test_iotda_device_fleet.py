@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from ansible_collections.iotpki.certificates.plugins.module_utils import _iotda_device_fleet as device_fleet
+from ansible_collections.iotpki.certificates.plugins.module_utils import _iotda_reads as reads
 from ansible_collections.iotpki.certificates.plugins.module_utils._errors import InputError
 
 NOW = datetime.datetime.now(datetime.timezone.utc)
@@ -77,12 +78,12 @@ def test_selection_normalises_and_dedupes():
 
 
 def test_signed_by_checks_the_ca_key_not_only_the_name(pki):
-    ca = device_fleet.issuer_from_pem(pki["ca"], "issuer")
-    impostor = device_fleet.issuer_from_pem(pki["impostor_ca"], "issuer")
-    assert device_fleet.signed_by(pki["device"], ca)
-    assert not device_fleet.signed_by(pki["device"], impostor)
-    assert not device_fleet.signed_by(pki["self_signed"], ca)
-    assert not device_fleet.signed_by(None, ca)
+    ca = reads.issuer_from_pem(pki["ca"], "issuer")
+    impostor = reads.issuer_from_pem(pki["impostor_ca"], "issuer")
+    assert reads.signed_by(pki["device"], ca)
+    assert not reads.signed_by(pki["device"], impostor)
+    assert not reads.signed_by(pki["self_signed"], ca)
+    assert not reads.signed_by(None, ca)
 
 
 @pytest.mark.parametrize("filters, expected", [

@@ -38,7 +38,9 @@ class FakeIotda(IotdaClient):
         self.devices = devices or {}
         self.pages = list(pages) if pages is not None else None  # scripted list answers
         self.fail_on = fail_on  # (call number) -> ApiError
-        self.http = types.SimpleNamespace(base_url="https://iotda.example")  # for the URL of an IncompleteListing
+        # base_url: for the URL of an IncompleteListing; the rest is what a Fleet attaches to
+        self.http = types.SimpleNamespace(base_url="https://iotda.example", request_count=0, limiter=None, sleep=None,
+                                          size_pool=lambda connections: None)
         self.prefix = "/v5/iot/p1"
 
     def request(self, method, path, query=None, body=None, idempotent=None):
@@ -137,7 +139,7 @@ def test_last_page_exactly_50_without_count_ends_on_the_empty_page():
 def test_empty_listing():
     client = FakeIotda(pages=[{"device_certificates": [], "page": {"count": 0}}])
     result = run(client, kind="device")
-    assert result == {"certificates": [], "total": 0, "returned": 0, "truncated": False}
+    assert result == {"certificates": [], "total": 0, "returned": 0, "truncated": False, "failures": []}
     assert len(client.calls) == 1
 
 
@@ -242,8 +244,11 @@ def test_gateway_404_is_an_error_even_when_missing_is_ok():
         def request(self, method, path, query=None, body=None, idempotent=None):
             raise ApiError("IoTDA", method, "https://x" + path, "The API does not exist.", 404, "APIGW.0101")
 
-    with pytest.raises(ApiError):
-        run(WrongEndpoint(), ["abc"], missing_ok=True)
+    found = read(WrongEndpoint(), read_query(["abc"]), missing_ok=True, now=NOW)
+    assert found.certificates == [] and found.missing == []
+    assert [entry["target"] for entry in found.failures] == ["abc"] and found.failures[0]["error"]["code"] == "APIGW.0101"
+    assert found.failure_message(0).startswith("1 of 1 targets failed (max_failures=0); first: abc: ")
+    assert found.failure_message(1) is None
 
 
 def test_include_content_adds_the_pem_field_with_one_show_call_each():

@@ -189,4 +189,3 @@ def _same_fingerprint(have: t.Optional[str], wanted: t.Optional[str]) -> bool:
     """Compare when both are the same kind of digest; otherwise trust the server's filter (SHA-1 vs SHA-256)."""
     have = have or ""
     return have == wanted or len(have) != len(wanted or "")
-

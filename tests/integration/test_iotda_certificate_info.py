@@ -17,7 +17,8 @@ LIST_PATHS = {"certificates": "ca", "device-certificates": "device"}
 def listings(sim):
     """The list requests of the log, grouped into listings: (kind, filters, [limit of each request]).
 
-    A listing starts with a request without ``marker``; the next ones carry the previous page's marker.
+    A listing starts with a request without ``marker`` and ``offset``; the next ones carry an offset in the
+    first marker window, or a marker and an offset (the windows after it), fetched in parallel (SPEC section 9).
     """
     runs = []
     for entry in sim.requests():
@@ -25,10 +26,11 @@ def listings(sim):
         if entry["platform"] != "iotda" or entry["method"] != "GET" or kind is None:
             continue
         query = dict(entry["query"])
-        assert "offset" not in query
+        offset = int(query.pop("offset", 0))
+        assert 0 <= offset <= 500 and offset % 50 == 0
         marker = query.pop("marker", None)
         limit = int(query.pop("limit"))
-        if marker is None:
+        if marker is None and not offset:
             runs.append((kind, query, []))
         runs[-1][2].append(limit)
     return runs
@@ -99,13 +101,17 @@ def test_a_failing_page_fails_the_task_without_partial_result(run_playbook, sim)
     run = run_playbook("iotda_info_faults")
     failed = run.task("List every device certificate while page 11 fails")
     assert "certificates" not in failed and failed["error"]["http_status"] == 500
-    # module, then lookup: pages 1-10 answered, page 11 failed twice (first attempt and one retry), nothing after
+    # module, then lookup: the 11 pages of the first marker window (offsets 0-500, in parallel), 10 answered and
+    # the 11th to arrive failed twice (first attempt and one retry); no next window
     statuses = [entry["status"] for entry in sim.requests()]
-    assert statuses == ([200] * 10 + [500, 500]) * 2
+    assert sorted(statuses) == sorted(([200] * 10 + [500, 500]) * 2)
     runs = listings(sim)
     assert [len(limits) for _kind, _query, limits in runs] == [12, 12]
     log = sim.requests()
-    assert log[10]["query"]["marker"] == log[11]["query"]["marker"] != log[9]["query"]["marker"]
+    assert not [entry for entry in log if "marker" in entry["query"]]
+    for half in (log[:12], log[12:]):
+        failed = [entry["query"].get("offset", "0") for entry in half if entry["status"] == 500]
+        assert len(failed) == 2 and failed[0] == failed[1]  # the retry asks for the same page
     assert "Traceback" not in run.stdout + run.stderr
 
 

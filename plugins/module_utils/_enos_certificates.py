@@ -157,16 +157,23 @@ def revoke(client: t.Any, device: t.Sequence[t.Tuple[str, str]], cert_sn: int, r
     A refusal because another run revoked it first (the platform's 99400 "already revoked") counts as
     done once the list confirms the certificate is revoked; any other refusal stays an ApiError.
     """
+    refused = send_revoke(client, device, cert_sn, reason)
+    after = find(list_certificates(client, device), cert_sn)
+    if refused is not None and (after is None or after["status"] != "revoked"):
+        raise refused
+    return refused is None, after
+
+
+def send_revoke(client: t.Any, device: t.Sequence[t.Tuple[str, str]], cert_sn: int, reason: str) -> t.Optional[ApiError]:
+    """The revoke request alone: None when it was done, or the platform's 99400 refusal ("already revoked"),
+    which only a list after it can tell from a real refusal. Any other failure is raised."""
     try:
         client.certificates("revoke", device, {"certSn": cert_sn, "reason": REASONS[reason]})
     except ApiError as error:
         if str(error.code) != ALREADY_REVOKED_CODE:
             raise
-        after = find(list_certificates(client, device), cert_sn)
-        if after is None or after["status"] != "revoked":
-            raise
-        return False, after
-    return True, find(list_certificates(client, device), cert_sn)
+        return error
+    return None
 
 
 def issue(

@@ -7,11 +7,13 @@
 from __future__ import annotations
 
 import json
+import re
+import types
 
 import pytest
 
 from ansible.module_utils.testing import patch_module_args
-from iotpki_test.modules import FakeModule
+from iotpki_test.modules import Failed, FakeModule
 
 from ansible_collections.iotpki.certificates.plugins.module_utils import _enos_client
 from ansible_collections.iotpki.certificates.plugins.module_utils._errors import ApiError, InputError
@@ -167,3 +169,93 @@ def test_bad_input_fails_before_any_request(args, message, monkeypatch, capsys):
     result = json.loads(capsys.readouterr().out)
     assert result["failed"] is True and message in result["msg"] and calls == []
     assert "sk-secret" not in json.dumps(result)
+
+
+# -- the fleet form (targets) ----------------------------------------------------------------------
+
+class FleetEnos:
+    """Several devices (by asset ID); counts lists and revokes per device; ``throttle`` answers 429 to the first revokes."""
+
+    def __init__(self, devices, throttle=0):
+        self.devices = devices
+        self.calls = []
+        self.throttle = throttle
+        self.http = types.SimpleNamespace(request_count=0, limiter=None, sleep=lambda seconds: None,
+                                          size_pool=lambda connections: None)
+
+    def certificates(self, action, device, body=None):
+        asset = dict(device)["assetId"]
+        self.calls.append((action, asset, body))
+        if action == "revoke":
+            if self.throttle:
+                self.throttle -= 1
+                raise ApiError("EnOS", "POST", "https://x/certificates?action=revoke", "too many requests", 429, "429", "r", True)
+            for item in self.devices[asset]:
+                if item["certSN"] == str(body["certSn"]):
+                    item.update(certStatus=1, revoker="IoT_Hub", revokerReason="KEY COMPROMISE")
+            return None
+        return [dict(item) for item in self.devices[asset]]
+
+
+def fleet(client, check=False, **params):
+    module = FakeModule(module_under_test.ARGUMENT_SPEC, client, check_mode=check, **params)
+    module._diff = True  # pylint: disable=protected-access
+    return module, module_under_test.ensure(module)
+
+
+def test_targets_are_grouped_by_device_one_list_before_and_after_each():
+    client = FleetEnos({"a1": [record(1), record(2), record(3, status=2)], "a2": [record(4)]})
+    module, result = fleet(client, targets=[
+        {"asset_id": "a1", "cert_sn": 1}, {"asset_id": "a2", "cert_sn": 4, "reason": "superseded"},
+        {"asset_id": "a1", "cert_sn": 2}, {"asset_id": "a1", "cert_sn": 3}, {"asset_id": "a1", "cert_sn": 1},
+    ], reason="key_compromise", concurrency=1)
+    assert [call[:2] for call in client.calls] == [("list", "a1"), ("revoke", "a1"), ("revoke", "a1"), ("list", "a1"),
+                                                   ("list", "a2"), ("revoke", "a2"), ("list", "a2")]
+    assert client.calls[5][2] == {"certSn": 4, "reason": 4} and client.calls[1][2] == {"certSn": 1, "reason": 1}
+    assert result["changed_ids"] == ["asset_id=a1 cert_sn=1", "asset_id=a2 cert_sn=4", "asset_id=a1 cert_sn=2"]
+    assert result["summary"]["matched"] == 4 and result["summary"]["unchanged"] == 1
+    assert [item["cert_sn"] for item in result["certificates"]] == [1, 4, 2, 3]
+    assert set(result["diff"]["after"]) == set(result["changed_ids"])
+    assert any("expired" in warning for warning in module.warnings)
+
+
+def test_check_mode_predicts_without_a_revoke():
+    client = FleetEnos({"a1": [record(1)]})
+    _module, result = fleet(client, check=True, targets=[{"asset_id": "a1", "cert_sn": 1}])
+    assert [call[0] for call in client.calls] == ["list"]
+    assert result["changed_ids"] == ["asset_id=a1 cert_sn=1"] and result["certificates"][0]["status"] == "revoked"
+
+
+def test_a_serial_not_bound_and_a_failing_device_are_failures_of_their_targets_only():
+    client = FleetEnos({"a1": [record(1)], "a2": [record(4)]})
+    with pytest.raises(Failed) as caught:
+        fleet(client, targets=[{"asset_id": "a1", "cert_sn": 9}, {"asset_id": "a2", "cert_sn": 4}, {"asset_id": "a3", "cert_sn": 5}])
+    result = caught.value.result
+    assert result["msg"].startswith("2 of 3 targets failed (max_failures=0); first: asset_id=a1 cert_sn=9: certificate 9 is not bound")
+    assert [entry["target"] for entry in result["failures"]] == ["asset_id=a1 cert_sn=9", "asset_id=a3 cert_sn=5"]
+    assert result["changed_ids"] == ["asset_id=a2 cert_sn=4"]
+
+
+def test_a_throttled_revoke_is_sent_again_within_retries_only():
+    client = FleetEnos({"a1": [record(1)]}, throttle=2)
+    _module, result = fleet(client, targets=[{"asset_id": "a1", "cert_sn": 1}], retries=2)
+    assert [call[0] for call in client.calls] == ["list", "revoke", "revoke", "revoke", "list"]
+    assert result["changed_ids"] == ["asset_id=a1 cert_sn=1"]
+    client = FleetEnos({"a1": [record(1)]}, throttle=2)
+    with pytest.raises(Failed) as caught:
+        fleet(client, targets=[{"asset_id": "a1", "cert_sn": 1}], retries=1)
+    assert caught.value.result["failures"][0]["error"]["http_status"] == 429
+
+
+@pytest.mark.parametrize("params, words", [
+    ({"targets": []}, "targets must list"),
+    ({"targets": [{"asset_id": "a", "cert_sn": 1}], "cert_sn": 1}, "cannot be combined with cert_sn"),
+    ({"targets": [{"asset_id": "a", "cert_sn": 1}, {"product_key": "p", "cert_sn": 2}]}, "targets[1]: product_key and device_key go together"),
+    ({"targets": [{"asset_id": "a", "cert_sn": -2}]}, "targets[0]: cert_sn must be 0 or greater"),
+    ({"targets": [{"asset_id": "a", "cert_sn": 1}], "concurrency": 65}, "concurrency must be"),
+])
+def test_bad_targets_fail_before_any_request(params, words):
+    client = FleetEnos({})
+    with pytest.raises(InputError, match=re.escape(words)):
+        fleet(client, **params)
+    assert client.calls == []

@@ -37,6 +37,7 @@ def run_fleet(run_playbook, fleet, check=False, diff=False, expect_rc=0, verbosi
     return run, dict(record["result"], failed=record["failed"])
 
 
+@pytest.mark.compat
 def test_preview_then_act_then_unchanged_rerun(sim, run_playbook):
     ids = seed(sim, 120, "fleet-a-")
     fleet = {"filters": {"common_name_prefix": "fleet-a-", "status": "active"}, "status": "inactive"}

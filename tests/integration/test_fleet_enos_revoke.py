@@ -51,7 +51,6 @@ def name(target):
     return "product_key=%s/device_key=%s cert_sn=%d" % (target["product_key"], target["device_key"], target["cert_sn"])
 
 
-@pytest.mark.compat
 def test_preview_then_revoke_then_unchanged_rerun_with_one_token(sim, run_playbook):
     targets = seed(sim)
     expired = {"asset_id": "fl-asset-0", "cert_sn": 9001}

@@ -40,7 +40,6 @@ def seed_issued(sim, issued, others, prefix="fr"):
     return ca.pem, sorted(c["certificate_id"] for c in created[:issued]), sorted(c["certificate_id"] for c in created[issued:])
 
 
-@pytest.mark.compat
 def test_issuer_keeps_what_the_ca_signed_with_one_show_call_per_candidate(sim, run_playbook):
     ca_pem, bad_ids, _good_ids = seed_issued(sim, 30, 45)
     sim.seed_iotda_devices(certificate_id=bad_ids[0], count=3)

@@ -40,6 +40,12 @@ FLOORS = {
                'list (one page each: fewer than 50 certificates). The platform cannot filter by expiry, so a '
                'listing is the floor.',
     },
+    '70_fleet_deactivation.yml': {
+        'requests': 13,
+        'why': 'The setup check (one device list page, max_results 1), then the preview and the fleet task each list '
+               'the 300 certificates of the batch once (6 pages of 50 with the common name prefix filter): nothing is '
+               'left to deactivate, so no write.',
+    },
     '40_enos_revoke_compromised.yml': {
         'requests': 4,
         'why': 'Two module calls, each a new process: each needs an EnOS access token (the token service) and '

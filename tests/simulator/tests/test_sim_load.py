@@ -29,7 +29,7 @@ def test_latency_is_parallel_and_spares_controls(client):
 def test_rate_limit_throttles_per_platform(client):
     """Above N requests in a second: 429 with Retry-After and the platform's body; EnOS counts apart."""
     client.control("POST", "/config", {"rate_limit": 5})
-    statuses = [client.iotda("GET", LIST) for _ in range(8)]
+    statuses = [client.iotda("GET", LIST) for _attempt in range(8)]
     assert [r.status for r in statuses] == [200] * 5 + [429] * 3
     refused = statuses[-1]
     assert refused.headers["retry-after"] == "1" and refused.json["error_code"] == "IOTDA.021102"
@@ -58,10 +58,10 @@ def test_random_faults_are_seeded(client):
     spec = {"persistent": True, "probability": 0.3, "seed": 7, "status": [500, 503, 429],
             "match": {"platform": "iotda"}}
     runs = []
-    for _ in range(2):
+    for _attempt in range(2):
         client.control("POST", "/reset")
         client.control("POST", "/faults", spec)
-        runs.append([client.iotda("GET", LIST).status for _ in range(60)])
+        runs.append([client.iotda("GET", LIST).status for _attempt in range(60)])
     assert runs[0] == runs[1]
     faulted = [s for s in runs[0] if s != 200]
     assert 5 <= len(faulted) <= 35 and set(faulted) <= {500, 503, 429} and len(set(faulted)) > 1
@@ -74,7 +74,7 @@ def test_random_faults_are_seeded(client):
 def test_fault_watching_n_requests(client):
     """requests: N - the fault goes away after N matching requests, whatever it answered."""
     client.control("POST", "/faults", {"persistent": True, "probability": 0.5, "requests": 10, "status": 503})
-    for _ in range(10):
+    for _attempt in range(10):
         client.iotda("GET", LIST)
     assert client.control("GET", "/faults").json["count"] == 0
 
@@ -85,7 +85,7 @@ def test_persistent_fault_on_given_targets(client):
         "POST", "/iotda/device-certificates", {"generate": {"count": 3}}).json["created"]]
     client.control("POST", "/faults", {"persistent": True, "status": 500, "match": {
         "method": "PUT", "path": ["/device-certificates/" + ids[0], "/device-certificates/" + ids[1]]}})
-    for _ in range(3):
+    for _attempt in range(3):
         answers = [client.iotda("PUT", "/device-certificates/" + i, {"status": "INACTIVE"}).status for i in ids]
         assert answers == [500, 500, 200]
     assert client.iotda("GET", "/device-certificates/" + ids[0]).status == 200

@@ -53,7 +53,7 @@ def test_messages_say_what_to_fix(sim, run_playbook):
     plain = 'https://' + sim.url.split('://', 1)[1]
     run = run_playbook('hardening_messages', extra_vars={'plain_port_https_url': plain})
     messages = _messages(run)
-    for task in ('https on the plain HTTP port, verification on', 'https on the plain HTTP port, verification off'):
+    for task in ('HTTPS on the plain HTTP port, verification on', 'HTTPS on the plain HTTP port, verification off'):
         assert 'did not answer in TLS' in messages[task] and 'plain-HTTP port' in messages[task], messages[task]
         assert 'http:// in endpoint (or IOTDA_ENDPOINT)' in messages[task]
         assert 'validate_certs' not in messages[task] and 'verification failed' not in messages[task]

@@ -104,11 +104,56 @@ def targets(results):
                      'sections 1–3' % HEADROOM_FACTOR,
                      '%.0f req/s = %s× %s' % (alone, _x(factor), busiest[0]) if busiest else '%.0f req/s' % alone,
                      factor is not None and factor >= HEADROOM_FACTOR))
+    rows += _fleet_targets(results.get('fleet'))
     if listing and listing.get('simulator_headroom') is not None:
         factor = listing['simulator_headroom']
         rows.append(('Simulator headroom, side by side: in each listing round, the simulator alone answers the listing\'s '
                      'page call ≥ %d× as fast as the busiest client (module_utils paging) requests it' % HEADROOM_FACTOR,
                      '%s× (median of the per-round factors)' % _x(factor), factor >= HEADROOM_FACTOR))
+    return rows
+
+
+def _fleet_targets(fleet):
+    """The rows of issue 13's table (section 5), each with its baseline."""
+    if not fleet:
+        return []
+    rows = []
+    writes = fleet['writes']
+    ratio = writes['ratio']['rate/limit']
+    rows.append(('Fleet: {:,} deactivations in one task at {:.0f} ms latency and {} req/s achieve ≥ 0.9 × {} writes/s '
+                 '(baseline: the rate limit, {:.0f} s)'.format(writes['count'], writes['latency'] * 1000, writes['rate_limit'],
+                                                             writes['rate_limit'], writes['baseline_limit_seconds']),
+                 '%.1f writes/s in %s = %s × the limit (%d requests, %d answered 429)' % (
+                     writes['fleet']['writes_per_second'], _s(writes['fleet']['seconds'], 1), _x(ratio), writes['fleet']['requests'],
+                     writes['fleet']['throttled']), ratio >= 0.9))
+    ratio = writes['ratio']['loop/fleet']
+    rows.append(('Fleet, per certificate, ≥ 15× faster than an Ansible loop over the single form (sample of %d)' % writes['sample'],
+                 '%s per certificate against %s: %s' % (_ms(writes['fleet']['per_certificate']), _ms(writes['loop']['per_certificate']),
+                                                       _factor(ratio)), ratio >= 15))
+    ratio = writes['ratio']['sdk/fleet']
+    rows.append(('Fleet, per certificate, ≥ 2× faster than the official SDK in a sequential script (sample of %d)' % writes['sample'],
+                 '%s per certificate against %s: %s' % (_ms(writes['fleet']['per_certificate']), _ms(writes['sdk']['per_certificate']),
+                                                       _factor(ratio)), ratio >= 2))
+    listing = fleet['listing_latency']
+    ratio = listing['ratio']['module/sdk']
+    rows.append(('Listing {:,} device certificates at {:.0f} ms latency takes ≤ 0.3 × the SDK\'s sequential paging'.format(
+                     listing['count'], listing['latency'] * 1000),
+                 'module task %s (%d requests) against SDK %s: ratio %s' % (_s(listing['module_task']), listing['requests'],
+                                                                          _s(listing['sdk_wall']), _x(ratio)), ratio <= 0.3))
+    large = fleet['large']
+    base, big = (large['runs'][str(size)] for size in large['sizes'])
+    ratio = large['ratio']['large/base']
+    rows.append(('Listing {:,} without latency completes in ≤ 11 × the {:,} run, module peak RSS ≤ 600 MB'.format(*reversed(large['sizes'])),
+                 '%s against %s: %s×; peak RSS %.0f MB (%.0f MB for %s)' % (_s(big['module_wall']), _s(base['module_wall']), _x(ratio),
+                                                                          big['peak_rss_mb'], base['peak_rss_mb'], '{:,}'.format(large['sizes'][0])),
+                 ratio <= 11 and big['peak_rss_mb'] <= 600))
+    issuer = fleet['issuer']
+    ratio = issuer['ratio']['sequential/parallel per candidate']
+    rows.append(('`issuer` over {:,} candidates at {:.0f} ms latency, `concurrency: 8`, ≥ 6× faster per candidate than sequential '
+                 'show calls (`concurrency: 1`, sample of {})'.format(issuer['count'], issuer['latency'] * 1000, issuer['sample']),
+                 '%s for %d against %s for %d: %s per candidate' % (_s(issuer['parallel_task'], 1), issuer['count'],
+                                                                   _s(issuer['sequential_task'], 1), issuer['sample'], _factor(ratio)),
+                 ratio >= 6))
     return rows
 
 
@@ -175,6 +220,11 @@ def render(results):
         'separate process serving plain HTTP on 127.0.0.1; Ansible runs the modules on the implicit localhost '
         'with the benchmark\'s Python, default settings otherwise.' % results['rounds'])
     add('')
+    if results.get('reduced'):
+        add('**A reduced run**: %s. The figures are real measurements of this run, with fewer rounds or smaller samples '
+            'than a complete `make bench` (5 rounds of every section), which did not fit in the time available on this '
+            'loaded machine.' % results['reduced'])
+        add('')
     add('## Targets')
     add('')
     add('| Target | Measured | Met |')
@@ -190,6 +240,8 @@ def render(results):
         _render_rerun(add, results['rerun'], results.get('tasks'))
     if 'headroom' in results:
         _render_headroom(add, results)
+    if 'fleet' in results:
+        _render_fleet(add, results['fleet'])
     return '\n'.join(out).rstrip() + '\n'
 
 
@@ -438,4 +490,42 @@ def _render_headroom(add, results):
         'contenders of a comparison send the same requests to the same simulator, so its share is the same time '
         'for both: it narrows their ratio rather than favouring one. The target is a factor of at least %d '
         '(a share of at most %.0f%%).' % (HEADROOM_FACTOR, 100.0 / HEADROOM_FACTOR))
+    add('')
+
+
+def _render_fleet(add, fleet):
+    writes = fleet['writes']
+    add('## 5. Fleet operations')
+    add('')
+    add('Issue 13\'s targets, one measurement each in this run (not the rounds of sections 1-4), with the simulator at '
+        '{:.0f} ms latency per answer where the row says so. The sequential baselines (an Ansible loop over the single '
+        'form, the SDK script, `concurrency: 1`) run on a sample of {} certificates and are compared per certificate; '
+        'sizes: `IOTPKI_BENCH_FLEET`={:,} targets, listing {:,} and {:,}.'.format(
+            writes['latency'] * 1000, writes['sample'], writes['count'], fleet['large']['sizes'][0], fleet['large']['sizes'][1]))
+    add('')
+    add('| measure | collection | baseline in the same run | ratio |')
+    add('|---|---|---|---|')
+    add('| {:,} deactivations, one task, {} req/s limit | {} ({:.1f} writes/s, {} requests, {} answered 429) | the limit: {} | {} × the limit |'.format(
+        writes['count'], writes['rate_limit'], _s(writes['fleet']['seconds'], 1), writes['fleet']['writes_per_second'],
+        writes['fleet']['requests'], writes['fleet']['throttled'], _s(writes['baseline_limit_seconds'], 0), _x(writes['ratio']['rate/limit'])))
+    add('| the same, per certificate (task time / {:,}) | {} | Ansible loop over the single form: {} ({} in {}) | {} faster |'.format(
+        writes['count'], _ms(writes['fleet']['per_certificate']), _ms(writes['loop']['per_certificate']), writes['sample'],
+        _s(writes['loop']['task'], 1), _factor(writes['ratio']['loop/fleet'])))
+    add('| the same, per certificate | {} | SDK, sequential: {} (import {}, {} writes in {}) | {} faster |'.format(
+        _ms(writes['fleet']['per_certificate']), _ms(writes['sdk']['per_certificate']), _s(writes['sdk']['import']), writes['sample'],
+        _s(writes['sdk']['work'], 1), _factor(writes['ratio']['sdk/fleet'])))
+    listing = fleet['listing_latency']
+    add('| listing {:,} at {:.0f} ms latency | module task {} ({} requests) | SDK paging: {} ({} pages) | {} |'.format(
+        listing['count'], listing['latency'] * 1000, _s(listing['module_task']), listing['requests'], _s(listing['sdk_wall']),
+        listing['sdk_pages'], _x(listing['ratio']['module/sdk'])))
+    large = fleet['large']
+    base, big = (large['runs'][str(size)] for size in large['sizes'])
+    add('| listing {:,}, no latency, module process | {} ({} requests), peak RSS {:.0f} MB | the {:,} run: {} ({} requests), peak RSS {:.0f} MB | {}× |'.format(
+        large['sizes'][1], _s(big['module_wall']), big['requests'], big['peak_rss_mb'], large['sizes'][0], _s(base['module_wall']),
+        base['requests'], base['peak_rss_mb'], _x(large['ratio']['large/base'])))
+    issuer = fleet['issuer']
+    add('| `issuer` over {:,} candidates at {:.0f} ms, `concurrency: 8` | {} ({} per candidate) | `concurrency: 1` over {}: {} ({} per candidate) | {} faster |'.format(
+        issuer['count'], issuer['latency'] * 1000, _s(issuer['parallel_task'], 1), _ms(issuer['parallel_task'] / issuer['count']),
+        issuer['sample'], _s(issuer['sequential_task'], 1), _ms(issuer['sequential_task'] / issuer['sample']),
+        _factor(issuer['ratio']['sequential/parallel per candidate'])))
     add('')

@@ -10,6 +10,7 @@ Sections (each against its own simulator state; the simulator is one separate pr
    vs the official Huawei Python SDK.
 3. ``rerun``: the ``make demo`` playbooks run again: requests against the floor, wall time.
 4. ``headroom``: the simulator's own requests per second, to show it is not the bottleneck.
+5. ``fleet``: issue 13's fleet targets, each against a baseline of the same run (``bench_fleet.py``).
 
 Writes ``docs/performance.md`` (generated from this run's results only) and the raw results to
 ``.build/perf/results.json``. Settings (environment, or the options of the same name):
@@ -38,6 +39,7 @@ import threading
 import time
 
 # pylint: disable=wrong-import-position
+import bench_fleet  # noqa: E402
 import bench_headroom  # noqa: E402
 import bench_listing  # noqa: E402
 import bench_rerun  # noqa: E402
@@ -45,7 +47,7 @@ import bench_tasks  # noqa: E402
 import report  # noqa: E402
 from benchlib import REPO, AnsibleRunner, BenchError, Simulator, SimulatorError, log  # noqa: E402
 
-SECTIONS = ('tasks', 'listing', 'rerun', 'headroom')
+SECTIONS = ('tasks', 'listing', 'rerun', 'headroom', 'fleet')
 MIN_PUBLISHED_ROUNDS = 5
 
 
@@ -59,6 +61,8 @@ def parse_args():
     parser.add_argument('--rounds', type=int, default=_env_int('IOTPKI_BENCH_ROUNDS', 5))
     parser.add_argument('--sections', default=os.environ.get('IOTPKI_BENCH_SECTIONS') or ','.join(SECTIONS))
     parser.add_argument('--certs', type=int, default=_env_int('IOTPKI_BENCH_CERTS', 10000))
+    parser.add_argument('--fleet', type=int, default=_env_int('IOTPKI_BENCH_FLEET', 2000))
+    parser.add_argument('--fleet-sample', type=int, default=_env_int('IOTPKI_BENCH_FLEET_SAMPLE', 100))
     parser.add_argument('--headroom-seconds', type=float, default=float(_env_int('IOTPKI_BENCH_HEADROOM_SECONDS', 2)))
     parser.add_argument('--workdir', default=os.path.join(REPO, '.build', 'perf'))
     parser.add_argument('--output', help='Markdown file to write (default: docs/performance.md for a full run)')
@@ -71,7 +75,7 @@ def parse_args():
         parser.error('unknown sections %s (choose from %s)' % (', '.join(unknown), ', '.join(SECTIONS)))
     if args.rounds < 1:
         parser.error('--rounds must be 1 or more')
-    complete = args.sections == list(SECTIONS) and args.rounds >= MIN_PUBLISHED_ROUNDS and args.certs == 10000
+    complete = args.sections == list(SECTIONS) and args.rounds >= MIN_PUBLISHED_ROUNDS and args.certs == 10000 and args.fleet == 2000
     if not args.output and not args.from_results:
         args.output = os.path.join(REPO, 'docs', 'performance.md') if complete else os.path.join(args.workdir, 'performance.md')
     return args
@@ -141,8 +145,16 @@ def main():
         'sections': args.sections,
         'command': 'make bench' if os.environ.get('MAKELEVEL') else 'python tests/perf/run.py',
         'settings': {'IOTPKI_BENCH_ROUNDS': args.rounds, 'IOTPKI_BENCH_CERTS': args.certs,
-                     'IOTPKI_BENCH_HEADROOM_SECONDS': args.headroom_seconds},
+                     'IOTPKI_BENCH_HEADROOM_SECONDS': args.headroom_seconds, 'IOTPKI_BENCH_FLEET': args.fleet,
+                     'IOTPKI_BENCH_FLEET_SAMPLE': args.fleet_sample},
     }
+    reduced = [text for text, short in (
+        ('sections %s only' % ', '.join(args.sections), args.sections != list(SECTIONS)),
+        ('%d round(s)' % args.rounds, args.rounds < MIN_PUBLISHED_ROUNDS),
+        ('{:,} certificates listed'.format(args.certs), args.certs != 10000),
+        ('{:,} fleet targets'.format(args.fleet), args.fleet != 2000)) if short]
+    if reduced:
+        results['reduced'] = ', '.join(reduced)
     load_samples = []
     sampling = threading.Event()
 
@@ -170,6 +182,8 @@ def main():
             results['rerun'] = bench_rerun.run(simulator, runner, args.rounds)
         if 'headroom' in args.sections:
             results['headroom'] = bench_headroom.run(simulator, args.rounds, args.headroom_seconds)
+        if 'fleet' in args.sections:
+            results['fleet'] = bench_fleet.run(simulator, runner, args.fleet, args.fleet_sample, args.certs)
     except (BenchError, SimulatorError) as error:
         raise SystemExit('bench: %s' % error) from None
     finally:

@@ -24,6 +24,7 @@ def main():
     started = time.perf_counter()
     # pylint: disable=import-error,import-outside-toplevel
     from ansible_collections.iotpki.certificates.plugins.module_utils._iotda_client import IotdaClient
+    from ansible_collections.iotpki.certificates.plugins.module_utils._fleet import run_controls
     from ansible_collections.iotpki.certificates.plugins.module_utils._iotda_reads import read, read_query
     imported, imported_cpu = time.perf_counter(), time.process_time()
 
@@ -32,7 +33,7 @@ def main():
         'access_key': os.environ['IOTDA_ACCESS_KEY'], 'secret_key': os.environ['IOTDA_SECRET_KEY'],
         'signing': 'auto', 'validate_certs': True, 'timeout': 30.0, 'retries': 3,
     })
-    result = read(client, read_query(kind='device'))
+    result = read(client, read_query(kind='device'), controls=run_controls({})).result()  # the module's defaults
     done, done_cpu = time.perf_counter(), time.process_time()
     print(json.dumps({'records': result['returned'], 'pages': client.http.request_count,
                       'import_seconds': imported - started, 'work_seconds': done - imported,

@@ -123,8 +123,8 @@ def _fleet_targets(fleet):
     rows.append(('Fleet: {:,} deactivations in one task at {:.0f} ms latency and {} req/s achieve ≥ 0.9 × {} writes/s '
                  '(baseline: the rate limit, {:.0f} s)'.format(writes['count'], writes['latency'] * 1000, writes['rate_limit'],
                                                              writes['rate_limit'], writes['baseline_limit_seconds']),
-                 '%.1f writes/s in %s = %s × the limit (%d requests, %d answered 429)' % (
-                     writes['fleet']['writes_per_second'], _s(writes['fleet']['seconds'], 1), _x(ratio), writes['fleet']['requests'],
+                 '%.1f writes/s in %s = %.3f × the limit (%d requests, %d answered 429)' % (
+                     writes['fleet']['writes_per_second'], _s(writes['fleet']['seconds'], 1), ratio, writes['fleet']['requests'],
                      writes['fleet']['throttled']), ratio >= 0.9))
     ratio = writes['ratio']['loop/fleet']
     rows.append(('Fleet, per certificate, ≥ 15× faster than an Ansible loop over the single form (sample of %d)' % writes['sample'],
@@ -505,9 +505,9 @@ def _render_fleet(add, fleet):
     add('')
     add('| measure | collection | baseline in the same run | ratio |')
     add('|---|---|---|---|')
-    add('| {:,} deactivations, one task, {} req/s limit | {} ({:.1f} writes/s, {} requests, {} answered 429) | the limit: {} | {} × the limit |'.format(
+    add('| {:,} deactivations, one task, {} req/s limit | {} ({:.1f} writes/s, {} requests, {} answered 429) | the limit: {} | {:.3f} × the limit |'.format(
         writes['count'], writes['rate_limit'], _s(writes['fleet']['seconds'], 1), writes['fleet']['writes_per_second'],
-        writes['fleet']['requests'], writes['fleet']['throttled'], _s(writes['baseline_limit_seconds'], 0), _x(writes['ratio']['rate/limit'])))
+        writes['fleet']['requests'], writes['fleet']['throttled'], _s(writes['baseline_limit_seconds'], 0), writes['ratio']['rate/limit']))
     add('| the same, per certificate (task time / {:,}) | {} | Ansible loop over the single form: {} ({} in {}) | {} faster |'.format(
         writes['count'], _ms(writes['fleet']['per_certificate']), _ms(writes['loop']['per_certificate']), writes['sample'],
         _s(writes['loop']['task'], 1), _factor(writes['ratio']['loop/fleet'])))

@@ -260,4 +260,3 @@ def ensure(module: t.Any) -> t.Dict[str, t.Any]:
     if message is not None:
         module.fail_json(msg=message, **result)
     return result
-

@@ -267,7 +267,8 @@ def read(client: t.Any, query: ReadQuery, missing_ok: bool = True, now: t.Option
         matched = checked
         if query.include_content and query.issuer is None:  # the issuer check brought the PEM already
             shown = fleet.map(lambda record: home.get(client, record["certificate_id"]), certificates, "show calls")
-            certificates, failed = _completed(shown, lambda record, value: dict(record, **{home.CONTENT_KEY: value[home.CONTENT_KEY] if value else None}))
+            certificates, failed = _completed(
+                shown, lambda record, value: dict(record, **{home.CONTENT_KEY: value[home.CONTENT_KEY] if value else None}))
             failures += failed
     if query.include_devices:
         using = fleet.map(lambda record: device_certificates.devices_using(client, record["certificate_id"]), certificates, "list-device calls")
@@ -278,7 +279,10 @@ def read(client: t.Any, query: ReadQuery, missing_ok: bool = True, now: t.Option
     return Read(certificates, total, truncated, missing, failures, matched)
 
 
-def _completed(outcomes: t.List[t.Any], merge: t.Callable[[t.Dict[str, t.Any], t.Any], t.Dict[str, t.Any]]) -> t.Tuple[t.List[t.Dict[str, t.Any]], t.List[t.Dict[str, t.Any]]]:
+Records = t.List[t.Dict[str, t.Any]]
+
+
+def _completed(outcomes: t.List[t.Any], merge: t.Callable[[t.Dict[str, t.Any], t.Any], t.Dict[str, t.Any]]) -> t.Tuple[Records, Records]:
     """The records completed with what their call gave, and the failures of the others (left out)."""
     records, failures = [], []
     for outcome in outcomes:

@@ -120,40 +120,42 @@ def _fleet_targets(fleet):
     rows = []
     writes = fleet['writes']
     ratio = writes['ratio']['rate/limit']
-    rows.append(('Fleet: {:,} deactivations in one task at {:.0f} ms latency and {} req/s achieve ≥ 0.9 × {} writes/s '
-                 '(baseline: the rate limit, {:.0f} s)'.format(writes['count'], writes['latency'] * 1000, writes['rate_limit'],
-                                                             writes['rate_limit'], writes['baseline_limit_seconds']),
-                 '%.1f writes/s in %s = %.3f × the limit (%d requests, %d answered 429)' % (
-                     writes['fleet']['writes_per_second'], _s(writes['fleet']['seconds'], 1), ratio, writes['fleet']['requests'],
-                     writes['fleet']['throttled']), ratio >= 0.9))
-    ratio = writes['ratio']['loop/fleet']
-    rows.append(('Fleet, per certificate, ≥ 15× faster than an Ansible loop over the single form (sample of %d)' % writes['sample'],
-                 '%s per certificate against %s: %s' % (_ms(writes['fleet']['per_certificate']), _ms(writes['loop']['per_certificate']),
-                                                       _factor(ratio)), ratio >= 15))
-    ratio = writes['ratio']['sdk/fleet']
-    rows.append(('Fleet, per certificate, ≥ 2× faster than the official SDK in a sequential script (sample of %d)' % writes['sample'],
-                 '%s per certificate against %s: %s' % (_ms(writes['fleet']['per_certificate']), _ms(writes['sdk']['per_certificate']),
-                                                       _factor(ratio)), ratio >= 2))
+    target = ('Fleet: {:,} deactivations in one task at {:.0f} ms latency and {} req/s achieve ≥ 0.9 × {} writes/s '
+              '(baseline: the rate limit, {:.0f} s)')
+    target = target.format(writes['count'], writes['latency'] * 1000, writes['rate_limit'], writes['rate_limit'],
+                           writes['baseline_limit_seconds'])
+    measured = '%.1f writes/s in %s = %.3f × the limit (%d requests, %d answered 429)' % (
+        writes['fleet']['writes_per_second'], _s(writes['fleet']['seconds'], 1), ratio, writes['fleet']['requests'],
+        writes['fleet']['throttled'])
+    rows.append((target, measured, ratio >= 0.9))
+    for key, name, goal in (('loop', 'an Ansible loop over the single form', 15), ('sdk', 'the official SDK in a sequential script', 2)):
+        ratio = writes['ratio']['%s/fleet' % key]
+        target = 'Fleet, per certificate, ≥ %d× faster than %s (sample of %d)' % (goal, name, writes['sample'])
+        measured = '%s per certificate against %s: %s' % (
+            _ms(writes['fleet']['per_certificate']), _ms(writes[key]['per_certificate']), _factor(ratio))
+        rows.append((target, measured, ratio >= goal))
     listing = fleet['listing_latency']
     ratio = listing['ratio']['module/sdk']
-    rows.append(('Listing {:,} device certificates at {:.0f} ms latency takes ≤ 0.3 × the SDK\'s sequential paging'.format(
-                     listing['count'], listing['latency'] * 1000),
-                 'module task %s (%d requests) against SDK %s: ratio %s' % (_s(listing['module_task']), listing['requests'],
-                                                                          _s(listing['sdk_wall']), _x(ratio)), ratio <= 0.3))
+    target = 'Listing {:,} device certificates at {:.0f} ms latency takes ≤ 0.3 × the SDK\'s sequential paging'.format(
+        listing['count'], listing['latency'] * 1000)
+    measured = 'module task %s (%d requests) against SDK %s: ratio %s' % (
+        _s(listing['module_task']), listing['requests'], _s(listing['sdk_wall']), _x(ratio))
+    rows.append((target, measured, ratio <= 0.3))
     large = fleet['large']
     base, big = (large['runs'][str(size)] for size in large['sizes'])
     ratio = large['ratio']['large/base']
-    rows.append(('Listing {:,} without latency completes in ≤ 11 × the {:,} run, module peak RSS ≤ 600 MB'.format(*reversed(large['sizes'])),
-                 '%s against %s: %s×; peak RSS %.0f MB (%.0f MB for %s)' % (_s(big['module_wall']), _s(base['module_wall']), _x(ratio),
-                                                                          big['peak_rss_mb'], base['peak_rss_mb'], '{:,}'.format(large['sizes'][0])),
-                 ratio <= 11 and big['peak_rss_mb'] <= 600))
+    target = 'Listing {:,} without latency completes in ≤ 11 × the {:,} run, module peak RSS ≤ 600 MB'.format(*reversed(large['sizes']))
+    measured = '%s against %s: %s×; peak RSS %.0f MB (%.0f MB for %s)' % (
+        _s(big['module_wall']), _s(base['module_wall']), _x(ratio), big['peak_rss_mb'], base['peak_rss_mb'],
+        '{:,}'.format(large['sizes'][0]))
+    rows.append((target, measured, ratio <= 11 and big['peak_rss_mb'] <= 600))
     issuer = fleet['issuer']
     ratio = issuer['ratio']['sequential/parallel per candidate']
-    rows.append(('`issuer` over {:,} candidates at {:.0f} ms latency, `concurrency: 8`, ≥ 6× faster per candidate than sequential '
-                 'show calls (`concurrency: 1`, sample of {})'.format(issuer['count'], issuer['latency'] * 1000, issuer['sample']),
-                 '%s for %d against %s for %d: %s per candidate' % (_s(issuer['parallel_task'], 1), issuer['count'],
-                                                                   _s(issuer['sequential_task'], 1), issuer['sample'], _factor(ratio)),
-                 ratio >= 6))
+    target = '`issuer` over {:,} candidates at {:.0f} ms latency, `concurrency: 8`, ≥ 6× faster per candidate than ' \
+             'sequential show calls (`concurrency: 1`, sample of {})'.format(issuer['count'], issuer['latency'] * 1000, issuer['sample'])
+    measured = '%s for %d against %s for %d: %s per candidate' % (
+        _s(issuer['parallel_task'], 1), issuer['count'], _s(issuer['sequential_task'], 1), issuer['sample'], _factor(ratio))
+    rows.append((target, measured, ratio >= 6))
     return rows
 
 
@@ -524,7 +526,9 @@ def _render_fleet(add, fleet):
         large['sizes'][1], _s(big['module_wall']), big['requests'], big['peak_rss_mb'], large['sizes'][0], _s(base['module_wall']),
         base['requests'], base['peak_rss_mb'], _x(large['ratio']['large/base'])))
     issuer = fleet['issuer']
-    add('| `issuer` over {:,} candidates at {:.0f} ms, `concurrency: 8` | {} ({} per candidate) | `concurrency: 1` over {}: {} ({} per candidate) | {} faster |'.format(
+    row = ('| `issuer` over {:,} candidates at {:.0f} ms, `concurrency: 8` | {} ({} per candidate) '
+           '| `concurrency: 1` over {}: {} ({} per candidate) | {} faster |')
+    add(row.format(
         issuer['count'], issuer['latency'] * 1000, _s(issuer['parallel_task'], 1), _ms(issuer['parallel_task'] / issuer['count']),
         issuer['sample'], _s(issuer['sequential_task'], 1), _ms(issuer['sequential_task'] / issuer['sample']),
         _factor(issuer['ratio']['sequential/parallel per candidate'])))

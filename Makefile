@@ -170,7 +170,7 @@ simulator: venv
 	PYTHONPATH=$(SIMULATOR_PATH) $(VPYTHON) -m iotpki_sim $(SIMULATOR_ARGS)
 
 demo: venv
-	$(VPYTHON) tests/tools/demo.py --build $(BUILD)
+	PYTHONPATH=$(SIMULATOR_PATH) $(VPYTHON) tests/tools/demo.py --build $(BUILD)
 
 bench: $(BENCH_STAMP) link
 	@if [ -f tests/perf/run.py ]; then \

@@ -160,7 +160,7 @@ def main():
 
     collections = build_and_install(build, env)
     demo_dir = os.path.join(build, 'demo')
-    # The examples run from here, so any relative path they write to stays in the build directory.
+    # The examples run from here; what they write goes under the build directory (their demo_dir).
     workdir = os.path.join(demo_dir, 'work')
     shutil.rmtree(workdir, ignore_errors=True)
     os.makedirs(workdir)

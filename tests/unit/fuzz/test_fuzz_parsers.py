@@ -123,16 +123,24 @@ def test_iotda_records_never_raise(record):
 
 
 class _FakeHttp:
-    """Stands in for HttpClient.request_json: answers with the next fuzzed body."""
+    """Stands in for HttpClient: request_json answers with the next fuzzed body; what a Fleet attaches to."""
 
     base_url = "https://gateway.example"
 
     def __init__(self, answers):
         self.answers = list(answers)
         self.calls = 0
+        self.limiter = None  # a fleet read attaches its rate limiter here
 
     def sleep(self, seconds):
         assert 0 <= seconds < 1
+
+    def size_pool(self, connections):
+        assert connections >= 1
+
+    @property
+    def request_count(self):
+        return self.calls
 
     def request_json(self, method, path, query="", body=None, headers=None, sign=None, idempotent=None):
         self.calls += 1

@@ -132,8 +132,14 @@ COMPAT := $(BUILD)/compat
 COMPAT_PYTHON312 ?= $(shell for python in python3.12 python3.13 $$(pyenv root 2>/dev/null)/versions/3.1[2-9]*/bin/python3; do \
   "$$python" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { command -v "$$python"; break; }; done)
 compat_python = $(if $(filter 2.17 2.18 2.19,$(1)),$(PYTHON),$(COMPAT_PYTHON312))
-# The docs test compares docs/reference with what the .venv's ansible-doc renders: not a version check.
-COMPAT_UNITS := tests/unit --ignore=tests/unit/test_docs_current.py
+# One pytest run per version, both workers busy to the end: the integration tests marked compat
+# first (the long ones), then the unit tests. Left out, as not a version check (make units runs them):
+# - tests/unit/test_docs_current.py compares docs/reference with what the .venv's ansible-doc renders;
+# - the fuzz tests of the parsers and signers run plain Python of the collection, no ansible-core
+#   (the fuzz tests that go through ansible-core's argument validation stay).
+# --import-mode=importlib: unit and integration test files share some names.
+COMPAT_TESTS := tests/integration tests/unit --ignore=tests/unit/test_docs_current.py \
+  --ignore=tests/unit/fuzz/test_fuzz_parsers.py --ignore=tests/unit/fuzz/test_fuzz_signers.py
 
 compat: link
 	@started=$$(date +%s); \
@@ -158,8 +164,8 @@ compat-%: link
 	$(MAKE) --no-print-directory $(COMPAT)/$*/.stamp COMPAT_VENV_PYTHON="$$python"; \
 	export PATH=$(COMPAT)/$*/bin:$$PATH PYTHONPATH=$(COLLECTIONS):$(CURDIR)/tests/simulator; \
 	$(COMPAT)/$*/bin/python -c 'import sys, ansible.release as r; print("compat: ansible-core %s, Python %s" % (r.__version__, sys.version.split()[0]))'; \
-	$(COMPAT)/$*/bin/python -m pytest -p no:cacheprovider -q $(COMPAT_UNITS) -n $(COMPAT_WORKERS) $(COMPAT_ARGS); \
-	$(COMPAT)/$*/bin/python -m pytest -p no:cacheprovider -v -m compat tests/integration -n $(COMPAT_WORKERS) $(COMPAT_ARGS); \
+	$(COMPAT)/$*/bin/python -m pytest -p no:cacheprovider --import-mode=importlib -q -rs -m 'compat or not integration' \
+	  $(COMPAT_TESTS) -n $(COMPAT_WORKERS) $(COMPAT_ARGS); \
 	echo "compat: ansible-core $* passed in $$(( $$(date +%s) - started )) s"
 
 # ---------------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 # Copyright (c) iotpki.certificates contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""EnOS certificates: the calls on them, their record (SPEC section 8), and what the EnOS modules share.
+"""EnOS certificates: the calls on them, their record (the keys README.md lists under records), and what the EnOS modules share.
 
 The list API answers ``certSN`` as a string, ``certStatus`` as 0/1/2, dates as epoch milliseconds
 (``effetiveDate`` in every sample, ``effectiveDate`` in later tables) and the revocation reason as

@@ -83,7 +83,7 @@ class ApiError(Exception):
                         code=self.code, request_id=self.request_id, retryable=self.retryable, attempts=self.attempts)
 
     def to_dict(self) -> t.Dict[str, t.Any]:
-        """The ``error`` return value (SPEC error shape)."""
+        """The ``error`` return value (the collection's error shape)."""
         return {
             "platform": self.platform,
             "method": self.method,

@@ -281,7 +281,7 @@ class Fleet:
 
 
 def failure_entry(target: str, error: BaseException) -> t.Dict[str, t.Any]:
-    """One entry of ``failures``: the target, the message, and the SPEC error dict (or None)."""
+    """One entry of ``failures``: the target, the message, and the collection's error dict (or None)."""
     return {
         "target": target,
         "msg": str(error) or type(error).__name__,

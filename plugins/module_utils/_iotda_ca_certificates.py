@@ -2,7 +2,7 @@
 # Copyright (c) iotpki.certificates contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""IoTDA CA certificates: their paths, every call on them, and their record (SPEC section 8).
+"""IoTDA CA certificates: their paths, every call on them, and their record (the keys README.md lists under records).
 
 The list call returns neither the PEM nor a fingerprint, so a CA is found by its content in two
 steps: candidates by CN and validity from the list (all pages), then confirmed by comparing the
@@ -42,7 +42,7 @@ def _unset(value: t.Any) -> t.Any:
 
 
 def ca_record(answer: t.Optional[t.Mapping[str, t.Any]], now: t.Optional[datetime.datetime] = None, content: bool = False) -> t.Dict[str, t.Any]:
-    """The CA certificate record of SPEC section 8; ``content`` (the PEM) only when asked for."""
+    """The CA certificate record of README.md's records; ``content`` (the PEM) only when asked for."""
     answer = answer or {}
     expiry = parse_iotda_date(answer.get("expiry_date"))
     record = {

@@ -2,7 +2,7 @@
 # Copyright (c) iotpki.certificates contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""IoTDA device certificates: their paths, every call on them, their record (SPEC section 8), and
+"""IoTDA device certificates: their paths, every call on them, their record (the keys README.md lists under records), and
 which one the user means.
 
 A device certificate is selected by exactly one of ``certificate_id`` (the show call: one
@@ -51,7 +51,7 @@ class Listing(t.NamedTuple):
 
 def device_certificate_record(answer: t.Optional[t.Mapping[str, t.Any]], now: t.Optional[datetime.datetime] = None,
                               content: bool = False) -> t.Dict[str, t.Any]:
-    """The device certificate record of SPEC section 8; ``certificate_pem`` only when asked for."""
+    """The device certificate record of README.md's records; ``certificate_pem`` only when asked for."""
     answer = answer or {}
     expiry = parse_iotda_date(answer.get("expiry_date"))
     status = answer.get("status")

@@ -2,7 +2,7 @@
 # Copyright (c) iotpki.certificates contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Many IoTDA device certificates in one task (SPEC section 9): select, read concurrently, write each once.
+"""Many IoTDA device certificates in one task (docs/fleet-operations.md): select, read concurrently, write each once.
 
 Selected by ``certificate_ids``, ``fingerprints`` or ``filters`` (``common_name_prefix``, ``issuer``,
 ``expiring_within_days``, ``status``). Reads cost as little as the selection allows: a list of IDs or

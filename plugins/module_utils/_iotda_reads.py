@@ -10,9 +10,9 @@ does the calls through the resource homes: one show call per certificate ID, or 
 every page with the platform's filters, then the local expiry filter, the ``issuer`` filter (one
 show call per candidate, checked with the CA's public key), ``max_results``, and the optional show
 (``include_content``) and list-device (``include_devices``) calls. Every certificate is its kind's
-record (SPEC section 8).
+record (the keys README.md lists under records).
 
-The calls go through one ``_fleet.Fleet`` (SPEC section 9): with ``concurrency`` above 1 the pages
+The calls go through one ``_fleet.Fleet`` (docs/fleet-operations.md): with ``concurrency`` above 1 the pages
 of one marker window are fetched in parallel (still ceil(N/50) list requests when ``page.count``
 is exact), and the per-certificate calls run ``concurrency`` at a time. A failed list page raises
 the client's ``ApiError``: there is never a partial listing. A failed per-certificate call is that
